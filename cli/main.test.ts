@@ -1,0 +1,32 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { main, usage } from "./main.ts";
+
+describe("lakehouse cli", () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+    vi.unstubAllEnvs();
+  });
+
+  it("lists its commands and exits 2 without arguments", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    expect(await main([])).toBe(2);
+    expect(log).toHaveBeenCalledWith(usage());
+    expect(usage()).toContain("lakehouse config");
+  });
+
+  it("rejects an unknown command", async () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    expect(await main(["frobnicate"])).toBe(2);
+    expect(String(error.mock.calls[0]?.[0])).toContain('unknown command "frobnicate"');
+  });
+
+  it("prints every configuration problem and exits 1", async () => {
+    const error = vi.spyOn(console, "error").mockImplementation(() => {});
+    vi.stubEnv("API_PORT", "nope");
+    vi.stubEnv("LAKE_URI", "ftp://x");
+    expect(await main(["config"])).toBe(1);
+    const message = String(error.mock.calls[0]?.[0]);
+    expect(message).toContain("API_PORT");
+    expect(message).toContain("LAKE_URI");
+  });
+});

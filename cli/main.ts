@@ -1,0 +1,60 @@
+/**
+ * The `lakehouse` command (SPEC section 7). Each stage registers its commands in `commands`;
+ * a command's module is imported only when it runs, so `lakehouse config` does not load Kafka,
+ * DuckDB and the AWS SDK.
+ */
+import { describeConfig, loadConfig } from "../core/config.ts";
+import { LakehouseError } from "../core/errors.ts";
+
+export interface Command {
+  summary: string;
+  run(args: string[]): Promise<number>;
+}
+
+export const commands: Record<string, Command> = {
+  config: {
+    summary: "validate the environment (SPEC section 2) and print the resulting configuration",
+    async run() {
+      console.log(JSON.stringify(describeConfig(loadConfig()), null, 2));
+      return 0;
+    },
+  },
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(commands).map((k) => k.length));
+  const lines = Object.entries(commands).map(
+    ([name, c]) => `  lakehouse ${name.padEnd(width)}  ${c.summary}`,
+  );
+  return ["usage:", ...lines].join("\n");
+}
+
+/** Finds the longest registered command that prefixes argv ("topics create" before "topics"). */
+function resolve(argv: string[]): { command: Command; args: string[] } | undefined {
+  for (let n = Math.min(argv.length, 3); n > 0; n--) {
+    const command = commands[argv.slice(0, n).join(" ")];
+    if (command) return { command, args: argv.slice(n) };
+  }
+  return undefined;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  if (argv.length === 0 || argv[0] === "help" || argv[0] === "--help" || argv[0] === "-h") {
+    console.log(usage());
+    return argv.length === 0 ? 2 : 0;
+  }
+  const found = resolve(argv);
+  if (!found) {
+    console.error(`lakehouse: unknown command "${argv.join(" ")}"\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await found.command.run(found.args);
+  } catch (err) {
+    if (err instanceof LakehouseError && !err.retriable) {
+      console.error(`lakehouse: ${err.message}`);
+      return 1;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from "vitest";
+import { describeConfig, loadConfig, redactUrl } from "./config.ts";
+import { LakehouseError } from "./errors.ts";
+
+describe("loadConfig", () => {
+  it("gives the SPEC defaults for an empty environment", () => {
+    const c = loadConfig({});
+    expect(c.kafkaBrokers).toBeUndefined();
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.mongoUrl).toBeUndefined();
+    expect(c.dataDir).toMatch(/\/data$/);
+    expect(c.lake).toMatchObject({ kind: "file", path: `${c.dataDir}/lake` });
+    expect(c.apiPort).toBe(8080);
+    expect(c.apiKeys).toBeUndefined();
+    expect(c.batchTimeZone).toBe("UTC");
+    expect(c.batchCron).toBe("0 2 * * *");
+    expect(c.s3.region).toBe("us-east-1");
+  });
+
+  it("parses a full-stack environment", () => {
+    const c = loadConfig({
+      KAFKA_BROKERS: "k1:9092, k2:9092",
+      DATABASE_URL: "postgres://u:p@db:5432/lake",
+      LAKE_URI: "s3://my-lake/events/",
+      S3_ENDPOINT: "http://minio:9000",
+      S3_ACCESS_KEY_ID: "id",
+      S3_SECRET_ACCESS_KEY: "secret",
+      MONGO_URL: "mongodb://mongo:27017/wh",
+      API_PORT: "9999",
+      API_KEYS: "a,b",
+      TZ_BATCH: "Europe/Berlin",
+      BATCH_CRON: "30 3 * * 1-5",
+    });
+    expect(c.kafkaBrokers).toEqual(["k1:9092", "k2:9092"]);
+    expect(c.lake).toEqual({ kind: "s3", bucket: "my-lake", prefix: "events", uri: "s3://my-lake/events" });
+    expect(c.s3.forcePathStyle).toBe(true); // defaults on when an endpoint is given (MinIO)
+    expect(c.apiKeys).toEqual(["a", "b"]);
+    expect(c.apiPort).toBe(9999);
+  });
+
+  it("reads a file:// lake", () => {
+    expect(loadConfig({ LAKE_URI: "file:///srv/lake/" }).lake).toMatchObject({
+      kind: "file",
+      path: "/srv/lake",
+    });
+  });
+
+  it("lists every bad variable in one error", () => {
+    let error: unknown;
+    try {
+      loadConfig({
+        KAFKA_BROKERS: "localhost",
+        DATABASE_URL: "mysql://x",
+        LAKE_URI: "ftp://x",
+        API_PORT: "http",
+        S3_FORCE_PATH_STYLE: "maybe",
+        TZ_BATCH: "Mars/Olympus",
+        BATCH_CRON: "every night",
+        S3_ACCESS_KEY_ID: "only-id",
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(LakehouseError);
+    const e = error as LakehouseError;
+    expect(e.code).toBe("CONFIG_INVALID");
+    expect(e.retriable).toBe(false);
+    for (const name of [
+      "KAFKA_BROKERS",
+      "DATABASE_URL",
+      "LAKE_URI",
+      "API_PORT",
+      "S3_FORCE_PATH_STYLE",
+      "TZ_BATCH",
+      "BATCH_CRON",
+      "S3_SECRET_ACCESS_KEY",
+    ]) {
+      expect(e.message).toContain(name);
+    }
+    expect(e.context.problems).toHaveLength(8);
+  });
+
+  it("never echoes a password in its errors or description", () => {
+    expect(() => loadConfig({ DATABASE_URL: "mysql://u:hunter2@db/x" })).toThrow(/\*\*\*/);
+    expect(() => loadConfig({ DATABASE_URL: "mysql://u:hunter2@db/x" })).not.toThrow(/hunter2/);
+    const described = JSON.stringify(
+      describeConfig(
+        loadConfig({
+          DATABASE_URL: "postgres://u:hunter2@db/x",
+          S3_ACCESS_KEY_ID: "a",
+          S3_SECRET_ACCESS_KEY: "s3cret",
+        }),
+      ),
+    );
+    expect(described).not.toMatch(/hunter2|s3cret/);
+  });
+
+  it("rejects out-of-range ports and invalid bucket names", () => {
+    expect(() => loadConfig({ API_PORT: "70000" })).toThrow(/API_PORT/);
+    expect(() => loadConfig({ LAKE_URI: "s3://A_B" })).toThrow(/LAKE_URI/);
+  });
+});
+
+describe("redactUrl", () => {
+  it("masks the password and keeps the rest", () => {
+    expect(redactUrl("postgres://user:pw@host:5432/db")).toBe("postgres://user:***@host:5432/db");
+    expect(redactUrl("postgres://host/db")).toBe("postgres://host/db");
+  });
+});

@@ -1,0 +1,229 @@
+/**
+ * The one place environment variables are read (SPEC section 2). `loadConfig` checks every
+ * variable and throws one CONFIG_INVALID error that lists all problems at once, so a bad
+ * deployment fails at start with a complete answer instead of one error per restart.
+ */
+import { resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { LakehouseError } from "./errors.ts";
+
+export type LakeLocation =
+  { kind: "file"; path: string; uri: string } | { kind: "s3"; bucket: string; prefix: string; uri: string };
+
+export interface S3Settings {
+  endpoint: string | undefined;
+  region: string;
+  accessKeyId: string | undefined;
+  secretAccessKey: string | undefined;
+  forcePathStyle: boolean;
+}
+
+export interface Config {
+  /** Unset means the in-process log stands in for Kafka. */
+  kafkaBrokers: string[] | undefined;
+  /** Unset means embedded PGlite under dataDir. */
+  databaseUrl: string | undefined;
+  lake: LakeLocation;
+  s3: S3Settings;
+  /** Unset means the warehouse is served from the DuckDB gold tables. */
+  mongoUrl: string | undefined;
+  dataDir: string;
+  apiPort: number;
+  /** Unset means a development key is generated and printed at start. */
+  apiKeys: string[] | undefined;
+  batchTimeZone: string;
+  batchCron: string;
+  logLevel: LogLevel;
+}
+
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+type Env = Record<string, string | undefined>;
+
+/** Collects problems while each variable is parsed, so all of them are reported together. */
+class Problems {
+  readonly list: string[] = [];
+  add(name: string, value: string, expected: string): void {
+    this.list.push(`${name}=${JSON.stringify(value)}: expected ${expected}`);
+  }
+}
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === "" ? undefined : value;
+}
+
+function port(env: Env, name: string, fallback: number, problems: Problems): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65535) {
+    problems.add(name, raw, "a TCP port from 1 to 65535");
+    return fallback;
+  }
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean, problems: Problems): boolean {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  problems.add(name, raw, "true or false");
+  return fallback;
+}
+
+function list(raw: string | undefined): string[] | undefined {
+  if (raw === undefined) return undefined;
+  const items = raw
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+  return items.length === 0 ? undefined : items;
+}
+
+function brokers(env: Env, problems: Problems): string[] | undefined {
+  const items = list(text(env, "KAFKA_BROKERS"));
+  for (const item of items ?? []) {
+    if (!/^[^\s:/]+:\d{1,5}$/.test(item))
+      problems.add("KAFKA_BROKERS", item, "host:port entries, comma separated");
+  }
+  return items;
+}
+
+function url(env: Env, name: string, protocols: string[], problems: Problems): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  try {
+    const parsed = new URL(raw);
+    if (!protocols.includes(parsed.protocol)) throw new Error("protocol");
+    return raw;
+  } catch {
+    problems.add(name, redactUrl(raw), `a URL starting with ${protocols.map((p) => `${p}//`).join(" or ")}`);
+    return undefined;
+  }
+}
+
+function lake(env: Env, dataDir: string, problems: Problems): LakeLocation {
+  const fallback = resolve(dataDir, "lake");
+  const raw = text(env, "LAKE_URI");
+  if (raw === undefined) return { kind: "file", path: fallback, uri: pathToFileURL(fallback).href };
+  try {
+    const parsed = new URL(raw);
+    if (parsed.protocol === "file:") {
+      const path = fileURLToPath(parsed).replace(/\/+$/, "");
+      return { kind: "file", path, uri: pathToFileURL(path).href };
+    }
+    if (parsed.protocol === "s3:" && /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(parsed.hostname)) {
+      const prefix = parsed.pathname.replace(/^\/+|\/+$/g, "");
+      const uri = `s3://${parsed.hostname}${prefix === "" ? "" : `/${prefix}`}`;
+      return { kind: "s3", bucket: parsed.hostname, prefix, uri };
+    }
+  } catch {
+    // reported below
+  }
+  problems.add("LAKE_URI", raw, "s3://bucket[/prefix] (a valid bucket name) or file:///absolute/path");
+  return { kind: "file", path: fallback, uri: pathToFileURL(fallback).href };
+}
+
+function timeZone(env: Env, problems: Problems): string {
+  const raw = text(env, "TZ_BATCH") ?? "UTC";
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: raw });
+  } catch {
+    problems.add("TZ_BATCH", raw, "an IANA time zone such as UTC or Europe/Berlin");
+  }
+  return raw;
+}
+
+/** Five or six cron fields (optional seconds), each *, a number, a range, a list or a step. */
+const CRON_FIELD = /^(\*|\d+(-\d+)?)(\/\d+)?(,(\*|\d+(-\d+)?)(\/\d+)?)*$/;
+
+function cron(env: Env, problems: Problems): string {
+  const raw = text(env, "BATCH_CRON") ?? "0 2 * * *";
+  const fields = raw.split(/\s+/);
+  if ((fields.length !== 5 && fields.length !== 6) || !fields.every((f) => CRON_FIELD.test(f))) {
+    problems.add("BATCH_CRON", raw, 'a cron expression with 5 or 6 numeric fields, e.g. "0 2 * * *"');
+  }
+  return raw;
+}
+
+function logLevel(env: Env, problems: Problems): LogLevel {
+  const raw = text(env, "LOG_LEVEL") ?? "info";
+  if ((LOG_LEVELS as readonly string[]).includes(raw)) return raw as LogLevel;
+  problems.add("LOG_LEVEL", raw, `one of ${LOG_LEVELS.join(", ")}`);
+  return "info";
+}
+
+/** Reads and validates the whole configuration. Throws CONFIG_INVALID listing every problem. */
+export function loadConfig(env: Env = process.env): Config {
+  const problems = new Problems();
+  const dataDir = resolve(text(env, "DATA_DIR") ?? "./data");
+  const config: Config = {
+    kafkaBrokers: brokers(env, problems),
+    databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"], problems),
+    lake: lake(env, dataDir, problems),
+    s3: {
+      endpoint: url(env, "S3_ENDPOINT", ["http:", "https:"], problems),
+      region: text(env, "S3_REGION") ?? "us-east-1",
+      accessKeyId: text(env, "S3_ACCESS_KEY_ID"),
+      secretAccessKey: text(env, "S3_SECRET_ACCESS_KEY"),
+      forcePathStyle: bool(env, "S3_FORCE_PATH_STYLE", text(env, "S3_ENDPOINT") !== undefined, problems),
+    },
+    mongoUrl: url(env, "MONGO_URL", ["mongodb:", "mongodb+srv:"], problems),
+    dataDir,
+    apiPort: port(env, "API_PORT", 8080, problems),
+    apiKeys: list(text(env, "API_KEYS")),
+    batchTimeZone: timeZone(env, problems),
+    batchCron: cron(env, problems),
+    logLevel: logLevel(env, problems),
+  };
+  if ((config.s3.accessKeyId === undefined) !== (config.s3.secretAccessKey === undefined)) {
+    problems.list.push("S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY: expected both or neither");
+  }
+  if (problems.list.length > 0) {
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      `invalid configuration (${problems.list.length} problem${problems.list.length === 1 ? "" : "s"}):\n  - ${problems.list.join("\n  - ")}`,
+      { context: { problems: problems.list } },
+    );
+  }
+  return config;
+}
+
+let cached: Config | undefined;
+
+/** The process-wide configuration, validated on first use. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}
+
+/** Masks the password in a URL so it can be logged or shown in an error. */
+export function redactUrl(raw: string): string {
+  try {
+    const parsed = new URL(raw);
+    if (parsed.password !== "") parsed.password = "***";
+    return parsed.href;
+  } catch {
+    return raw.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+  }
+}
+
+/** The configuration with secrets masked, for `lakehouse config` and start-up logs. */
+export function describeConfig(c: Config): Record<string, unknown> {
+  return {
+    kafkaBrokers: c.kafkaBrokers ?? "(in-process log)",
+    databaseUrl: c.databaseUrl === undefined ? "(embedded PGlite)" : redactUrl(c.databaseUrl),
+    lake: c.lake.uri,
+    s3: { ...c.s3, secretAccessKey: c.s3.secretAccessKey === undefined ? undefined : "***" },
+    mongoUrl: c.mongoUrl === undefined ? "(DuckDB gold tables)" : redactUrl(c.mongoUrl),
+    dataDir: c.dataDir,
+    apiPort: c.apiPort,
+    apiKeys: c.apiKeys === undefined ? "(generated at start)" : `${c.apiKeys.length} key(s)`,
+    batchTimeZone: c.batchTimeZone,
+    batchCron: c.batchCron,
+    logLevel: c.logLevel,
+  };
+}

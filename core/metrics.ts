@@ -1,0 +1,47 @@
+/**
+ * The shared prom-client registry. Every service registers its metrics here and exposes it on
+ * /metrics, so one scrape config covers the whole pipeline.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+export const registry = new Registry();
+registry.setDefaultLabels({ app: "lakehouse" });
+
+let defaultsOn = false;
+
+/** Process metrics (CPU, RSS, event-loop lag, GC). Call once per service process. */
+export function collectProcessMetrics(): void {
+  if (defaultsOn) return;
+  defaultsOn = true;
+  collectDefaultMetrics({ register: registry, prefix: "lakehouse_" });
+}
+
+/**
+ * Metric factories that return the already registered metric when a module is loaded twice
+ * (tests, hot reload) instead of throwing "already registered".
+ */
+export function counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []) {
+  return (
+    (registry.getSingleMetric(name) as Counter<L> | undefined) ??
+    new Counter<L>({ name, help, labelNames, registers: [registry] })
+  );
+}
+
+export function gauge<L extends string>(name: string, help: string, labelNames: readonly L[] = []) {
+  return (
+    (registry.getSingleMetric(name) as Gauge<L> | undefined) ??
+    new Gauge<L>({ name, help, labelNames, registers: [registry] })
+  );
+}
+
+export function histogram<L extends string>(
+  name: string,
+  help: string,
+  labelNames: readonly L[] = [],
+  buckets: number[] = [0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+) {
+  return (
+    (registry.getSingleMetric(name) as Histogram<L> | undefined) ??
+    new Histogram<L>({ name, help, labelNames, buckets, registers: [registry] })
+  );
+}
