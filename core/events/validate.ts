@@ -1,0 +1,173 @@
+/**
+ * Validation at the edge: compiled TypeBox checks (fast path, no allocation on success) plus
+ * the rules a schema cannot say (timestamps within bounds, totals that add up). A failure
+ * names the field and says what was expected and what came, e.g.
+ * `products[0].price: expected number >= 0, got -3`.
+ */
+import { FormatRegistry, type TSchema } from "@sinclair/typebox";
+import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
+import type { ValueError } from "@sinclair/typebox/errors";
+import { ID_FIELD, type EventTopic } from "./topics.ts";
+import { SCHEMAS, type EventByTopic, type Transaction, type CartEvent } from "./schemas.ts";
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const TIMESTAMP_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+
+FormatRegistry.Set("uuid", (v) => UUID_RE.test(v));
+FormatRegistry.Set("timestamp", (v) => TIMESTAMP_RE.test(v) && parseTimestamp(v) !== undefined);
+
+/** Epoch milliseconds of a strict UTC timestamp, or undefined for an impossible date (Feb 30). */
+export function parseTimestamp(v: string): number | undefined {
+  const ms = Date.parse(v);
+  if (Number.isNaN(ms)) return undefined;
+  // Date.parse rolls 2026-02-30 over to March; the round trip catches that.
+  return new Date(ms).toISOString().slice(0, 19) === v.slice(0, 19) ? ms : undefined;
+}
+
+const compiled = Object.fromEntries(
+  Object.entries(SCHEMAS).map(([topic, schema]) => [topic, TypeCompiler.Compile(schema)]),
+) as { [T in EventTopic]: TypeCheck<(typeof SCHEMAS)[T]> };
+
+export interface ValidationOptions {
+  /** "Now" for the future bound; tests and backfills pass their own clock. */
+  now?: number;
+  /** How far ahead of now an event may be (clock skew allowance). */
+  maxFutureMs?: number;
+  /** Events older than this are refused as ancient. */
+  minTimestampMs?: number;
+}
+
+export const DEFAULT_MAX_FUTURE_MS = 5 * 60_000;
+export const DEFAULT_MIN_TIMESTAMP_MS = Date.UTC(2000, 0, 1);
+
+export type Validation<T> =
+  { ok: true; event: T; timestampMs: number } | { ok: false; field: string; reason: string };
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function fieldOf(path: string): string {
+  if (path === "") return "(event)";
+  return path
+    .slice(1)
+    .split("/")
+    .map((part, i) => (/^\d+$/.test(part) ? `[${part}]` : i === 0 ? part : `.${part}`))
+    .join("");
+}
+
+function expectation(schema: TSchema & Record<string, unknown>): string {
+  const options = (schema.anyOf as (TSchema & Record<string, unknown>)[] | undefined) ?? [];
+  if (options.length > 0 && options.every((o) => o.const !== undefined)) {
+    return `one of ${options.map((o) => String(o.const)).join(", ")}`;
+  }
+  if (options.length > 0)
+    return options.map((o) => (o.type === "null" ? "null" : expectation(o))).join(" or ");
+  if (schema.format === "uuid") return "a UUID";
+  if (schema.format === "timestamp") return "an ISO 8601 UTC timestamp like 2026-11-21T10:00:00.000Z";
+  const {
+    type,
+    minimum: min,
+    maximum: max,
+    exclusiveMinimum: above,
+  } = schema as Record<string, number | string | undefined>;
+  const noun =
+    type === "integer"
+      ? "an integer"
+      : type === "number"
+        ? "a number"
+        : type === "string"
+          ? "a string"
+          : `${type}`;
+  if (min !== undefined && max !== undefined) return `${noun} from ${min} to ${max}`;
+  if (above !== undefined && max !== undefined) return `${noun} above ${above} and up to ${max}`;
+  if (min !== undefined) return `${noun} >= ${min}`;
+  if (schema.minLength !== undefined)
+    return `${noun} of ${String(schema.minLength)} to ${String(schema.maxLength)} characters`;
+  if (schema.minItems !== undefined)
+    return `an array of ${String(schema.minItems)} to ${String(schema.maxItems)} items`;
+  if (type === "object") return "an object";
+  return noun;
+}
+
+function firstError(check: TypeCheck<TSchema>, value: unknown): { field: string; reason: string } {
+  // Report the deepest error: "products[0].price" says more than "products".
+  let best: ValueError | undefined;
+  for (const e of check.Errors(value)) {
+    if (!best || e.path.split("/").length > best.path.split("/").length) best = e;
+  }
+  if (!best) return { field: "(event)", reason: "does not match the schema" };
+  const field = fieldOf(best.path);
+  if (best.value === undefined) return { field, reason: `${field}: required field is missing` };
+  return {
+    field,
+    reason: `${field}: expected ${expectation(best.schema as TSchema & Record<string, unknown>)}, got ${describe(best.value)}`,
+  };
+}
+
+function fail(field: string, reason: string): { ok: false; field: string; reason: string } {
+  return { ok: false, field, reason: `${field}: ${reason}` };
+}
+
+function checkTransaction(tx: Transaction) {
+  let sum = 0;
+  for (const item of tx.products) sum += item.price * item.quantity;
+  const tolerance = Math.max(0.01, tx.total_amount * 1e-9);
+  if (Math.abs(sum - tx.total_amount) > tolerance) {
+    return fail(
+      "total_amount",
+      `${tx.total_amount} does not equal the sum of price x quantity over products (${sum.toFixed(2)})`,
+    );
+  }
+  return undefined;
+}
+
+function checkCart(ev: CartEvent) {
+  if (ev.action === "add" && ev.quantity < 1)
+    return fail("quantity", 'an "add" must add at least 1 unit, got 0');
+  return undefined;
+}
+
+/** Validates a parsed event of `topic`. Never throws. */
+export function validateEvent<T extends EventTopic>(
+  topic: T,
+  value: unknown,
+  options: ValidationOptions = {},
+): Validation<EventByTopic[T]> {
+  const check = compiled[topic] as unknown as TypeCheck<TSchema>;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return { ok: false, field: "(event)", reason: `(event): expected a JSON object, got ${describe(value)}` };
+  }
+  if (!check.Check(value)) return { ok: false, ...firstError(check, value) };
+  const event = value as EventByTopic[T];
+  const timestampMs = parseTimestamp(event.timestamp)!;
+  const now = options.now ?? Date.now();
+  const maxFuture = options.maxFutureMs ?? DEFAULT_MAX_FUTURE_MS;
+  if (timestampMs > now + maxFuture) {
+    return fail("timestamp", `${event.timestamp} is more than ${maxFuture / 1000} s in the future`);
+  }
+  if (timestampMs < (options.minTimestampMs ?? DEFAULT_MIN_TIMESTAMP_MS)) {
+    return fail("timestamp", `${event.timestamp} is older than the earliest accepted time`);
+  }
+  const semantic =
+    topic === "transactions"
+      ? checkTransaction(event as Transaction)
+      : topic === "cart_events"
+        ? checkCart(event as CartEvent)
+        : undefined;
+  return semantic ?? { ok: true, event, timestampMs };
+}
+
+/** The event's own id (transaction_id, event_id or refund_id) if it has a string one. */
+export function eventIdOf(topic: EventTopic, value: unknown): string | null {
+  if (typeof value !== "object" || value === null) return null;
+  const id = (value as Record<string, unknown>)[ID_FIELD[topic]];
+  return typeof id === "string" && id.length <= 200 ? id : null;
+}
+
+/** The JSON Schema of each topic, for documentation, the OpenAPI spec and Mongo validators. */
+export function jsonSchemaOf(topic: EventTopic): TSchema {
+  return SCHEMAS[topic];
+}
