@@ -45,7 +45,7 @@ export type Validation<T> =
 
 function describe(value: unknown): string {
   if (value === undefined) return "nothing";
-  const text = JSON.stringify(value) ?? String(value);
+  const text = JSON.stringify(value) ?? typeof value;
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
@@ -103,7 +103,7 @@ function firstError(check: TypeCheck<TSchema>, value: unknown): { field: string;
   if (best.value === undefined) return { field, reason: `${field}: required field is missing` };
   return {
     field,
-    reason: `${field}: expected ${expectation(best.schema as TSchema & Record<string, unknown>)}, got ${describe(best.value)}`,
+    reason: `${field}: expected ${expectation(best.schema)}, got ${describe(best.value)}`,
   };
 }
 
