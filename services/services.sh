@@ -43,8 +43,9 @@ install_kafka() {
   need java "install a JDK >= 17"; need mvn "install Apache Maven"
   log "kafka $KAFKA_VERSION: resolving jars from Maven Central"
   mkdir -p "$KAFKA_HOME/libs"
+  # Maven 3.8 prints colour resets even in batch mode; strip them to keep CI logs clean.
   mvn -B -q -Dstyle.color=never -f "$HERE/kafka/pom.xml" -Dkafka.version="$KAFKA_VERSION" -Dscala.binary="$KAFKA_SCALA" \
-    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$KAFKA_HOME/libs"
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$KAFKA_HOME/libs" | sed 's/\x1b\[[0-9;]*m//g' >&2
   touch "$KAFKA_HOME/libs/.complete"
 }
 
