@@ -19,10 +19,9 @@ const base: SimulationOptions = {
 
 const run = (options: SimulationOptions = base) => [...new JourneySimulator(options).events()];
 const events = run();
-const txs = events.filter((e) => e.topic === "transactions") as Extract<
-  GeneratedEvent,
-  { topic: "transactions" }
->[];
+const txs = events.filter(
+  (e): e is Extract<GeneratedEvent, { topic: "transactions" }> => e.topic === "transactions",
+);
 
 /** An independent brute-force implementation of the detection rules in anomalies.ts. */
 function detect(all: Transaction[]): Map<string, Set<AnomalyType>> {
