@@ -12,6 +12,16 @@ export interface Command {
 }
 
 export const commands: Record<string, Command> = {
+  "topics create": {
+    summary: "create the SPEC topics (--partitions 6 --retention-days 7 --max-message-bytes N), idempotently",
+    run: async (args) => (await import("../ingest/commands.ts")).topicsCreate(args),
+  },
+  "ingest generate": {
+    summary:
+      "simulate GlobalMart shoppers: real time [--rate 500] [--duration 10m], or [--backfill-days N] [--until D] [--per-day 100000]; " +
+      "[--seed 42] [--users N] [--products N] [--anomaly-rate 0.005] [--out DIR | --labels FILE] [--codec lz4]",
+    run: async (args) => (await import("../ingest/commands.ts")).ingestGenerate(args),
+  },
   config: {
     summary: "validate the environment (SPEC section 2) and print the resulting configuration",
     async run() {

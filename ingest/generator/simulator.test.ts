@@ -81,7 +81,7 @@ function detect(all: Transaction[]): Map<string, Set<AnomalyType>> {
   return found;
 }
 
-describe("JourneySimulator", () => {
+describe("JourneySimulator", { timeout: 30_000 }, () => {
   it("is deterministic: same seed and options, same events", () => {
     const again = run();
     expect(again.length).toBe(events.length);

@@ -1,0 +1,43 @@
+/** Parsing of command-line values, with errors that say which flag and what was expected. */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { LakehouseError } from "../core/errors.ts";
+
+function bad(flag: string, value: string, expected: string): LakehouseError {
+  return new LakehouseError("CONFIG_INVALID", `--${flag} ${JSON.stringify(value)}: expected ${expected}`);
+}
+
+/** "500ms", "30s", "10m", "2h", "1d" (a bare number is seconds) to milliseconds. */
+export function parseDuration(flag: string, value: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
+  if (!m) throw bad(flag, value, "a duration such as 30s, 10m, 2h or 1d");
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? "s"]!;
+  return Math.round(Number(m[1]) * unit);
+}
+
+export function parseNumber(
+  flag: string,
+  value: string,
+  { min = 0, max = Number.MAX_SAFE_INTEGER, integer = true } = {},
+) {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) {
+    throw bad(flag, value, `${integer ? "an integer" : "a number"} from ${min} to ${max}`);
+  }
+  return n;
+}
+
+/** A UTC date (YYYY-MM-DD) or full ISO timestamp to epoch milliseconds. */
+export function parseInstant(flag: string, value: string): number {
+  const ms = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(ms)) throw bad(flag, value, "a date like 2026-11-21 or an ISO timestamp");
+  return ms;
+}
+
+/** node:util parseArgs with unknown flags reported as a configuration error. */
+export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new LakehouseError("CONFIG_INVALID", err instanceof Error ? err.message : String(err));
+  }
+}

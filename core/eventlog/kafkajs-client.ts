@@ -1,0 +1,31 @@
+/**
+ * A kafkajs client with its log lines routed into pino. kafkajs serves the admin side (topic
+ * creation and metadata), where its pure-JS simplicity matters more than throughput.
+ */
+import { Kafka, logLevel, type logCreator } from "kafkajs";
+import type { Logger } from "../logger.ts";
+
+/** kafkajs's log lines as pino lines at the same level. */
+export function pinoLogCreator(logger: Logger): logCreator {
+  return () =>
+    ({ level, log }) => {
+      const { message, ...rest } = log;
+      const line = { kafkajs: true, ...rest };
+      if (level === logLevel.ERROR) logger.error(line, message);
+      else if (level === logLevel.WARN) logger.warn(line, message);
+      else if (level === logLevel.INFO) logger.info(line, message);
+      else logger.debug(line, message);
+    };
+}
+
+export function kafkaClient(brokers: string[], clientId: string, logger: Logger): Kafka {
+  return new Kafka({
+    clientId,
+    brokers,
+    logLevel: logLevel.WARN,
+    logCreator: pinoLogCreator(logger),
+    connectionTimeout: 3000,
+    requestTimeout: 30_000,
+    retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: 10 },
+  });
+}

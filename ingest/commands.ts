@@ -1,0 +1,138 @@
+/** The ingest commands of the `lakehouse` CLI (SPEC section 7). */
+import { parseDuration, parseFlags, parseInstant, parseNumber } from "../cli/args.ts";
+import { config } from "../core/config.ts";
+import { LakehouseError } from "../core/errors.ts";
+import { KafkaAdmin } from "../core/eventlog/kafka-admin.ts";
+import { CODECS, KafkaProducer, type Codec } from "../core/eventlog/kafka-producer.ts";
+import { componentLogger } from "../core/logger.ts";
+import { Progress } from "../core/progress.ts";
+import { shutdownSignal } from "../core/shutdown.ts";
+import { EdgePublisher } from "./edge.ts";
+import { DAY_MS, generate, simulatorFor, type GenerateOptions } from "./generate.ts";
+import { FileOutput, LogOutput, NdjsonFile, type EventOutput } from "./outputs.ts";
+import { writeReferenceFiles } from "./reference/write.ts";
+import { createTopics, DEFAULT_TOPIC_OPTIONS } from "./topics.ts";
+
+const log = componentLogger("ingest");
+
+function kafkaBrokers(): string[] {
+  const brokers = config().kafkaBrokers;
+  if (!brokers)
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      "KAFKA_BROKERS is not set: set it to the Kafka bootstrap servers",
+    );
+  return brokers;
+}
+
+function codecOf(value: string): Codec {
+  if (!(CODECS as readonly string[]).includes(value)) {
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      `--codec ${JSON.stringify(value)}: expected one of ${CODECS.join(", ")}`,
+    );
+  }
+  return value as Codec;
+}
+
+export async function topicsCreate(args: string[]): Promise<number> {
+  const flags = parseFlags(args, {
+    partitions: { type: "string", default: String(DEFAULT_TOPIC_OPTIONS.partitions) },
+    "retention-days": { type: "string", default: String(DEFAULT_TOPIC_OPTIONS.retentionDays) },
+    "max-message-bytes": { type: "string", default: String(DEFAULT_TOPIC_OPTIONS.maxMessageBytes) },
+  });
+  const admin = await KafkaAdmin.connect(kafkaBrokers(), log);
+  try {
+    const result = await createTopics(admin, {
+      partitions: parseNumber("partitions", flags.partitions, { min: 1, max: 10_000 }),
+      retentionDays: parseNumber("retention-days", flags["retention-days"], { min: 1 }),
+      maxMessageBytes: parseNumber("max-message-bytes", flags["max-message-bytes"], { min: 1024 }),
+    });
+    log.info(
+      { created: result.created, existing: result.existing },
+      `topics: ${result.created.length} created, ${result.existing.length} already there`,
+    );
+    return 0;
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Midnight UTC of today: the default end of a backfill, so reruns on one day match byte for byte. */
+function startOfTodayUtc(): number {
+  return Math.floor(Date.now() / DAY_MS) * DAY_MS;
+}
+
+export async function ingestGenerate(args: string[]): Promise<number> {
+  const flags = parseFlags(args, {
+    rate: { type: "string", default: "500" },
+    duration: { type: "string", default: "10m" },
+    "backfill-days": { type: "string" },
+    until: { type: "string" },
+    "per-day": { type: "string", default: "100000" },
+    seed: { type: "string", default: "42" },
+    users: { type: "string", default: "10000000" },
+    products: { type: "string", default: "250000" },
+    "anomaly-rate": { type: "string", default: "0.005" },
+    out: { type: "string" },
+    labels: { type: "string" },
+    codec: { type: "string", default: "lz4" },
+  });
+  const backfill = flags["backfill-days"] !== undefined;
+  const options: GenerateOptions = {
+    seed: parseNumber("seed", flags.seed, { max: 2 ** 31 - 1 }),
+    users: parseNumber("users", flags.users, { min: 10, max: 100_000_000 }),
+    products: parseNumber("products", flags.products, { min: 100, max: 10_000_000 }),
+    anomalyRate: parseNumber("anomaly-rate", flags["anomaly-rate"], { integer: false, max: 0.2 }),
+    mode: backfill
+      ? {
+          kind: "backfill",
+          days: parseNumber("backfill-days", flags["backfill-days"]!, { min: 1, max: 3650 }),
+          until: flags.until === undefined ? startOfTodayUtc() : parseInstant("until", flags.until),
+          transactionsPerDay: parseNumber("per-day", flags["per-day"], { min: 1 }),
+        }
+      : {
+          kind: "realtime",
+          eventsPerSecond: parseNumber("rate", flags.rate, { min: 1, max: 1_000_000 }),
+          durationMs: parseDuration("duration", flags.duration),
+          startAt: Date.now(),
+        },
+  };
+  const simulator = simulatorFor(options);
+  const { signal, dispose } = shutdownSignal(log);
+  let output: EventOutput;
+  let producer: KafkaProducer | undefined;
+  let edge: EdgePublisher | undefined;
+  if (flags.out !== undefined) {
+    output = new FileOutput(flags.out);
+    log.info(`writing reference data (${options.products} products, ${options.users} users) to ${flags.out}`);
+    await writeReferenceFiles(simulator.catalog, flags.out);
+  } else {
+    producer = await KafkaProducer.connect({
+      brokers: kafkaBrokers(),
+      codec: codecOf(flags.codec),
+      logger: log,
+    });
+    edge = new EdgePublisher(producer);
+    output = new LogOutput(edge, flags.labels === undefined ? undefined : new NdjsonFile(flags.labels));
+  }
+  const progress = new Progress({ what: backfill ? "backfill" : "real time", logger: log });
+  log.info(
+    { mode: options.mode.kind, episodes: simulator.episodes },
+    `generating (${simulator.episodes} planted anomaly episodes)`,
+  );
+  try {
+    await generate(simulator, output, { realtime: !backfill, progress, signal });
+    await output.close();
+  } finally {
+    progress.done();
+    await producer?.close();
+    dispose();
+  }
+  const summary = progress.summary();
+  log.info(
+    { events: summary.count, rejected: edge?.rejected ?? 0, seconds: Number(summary.seconds.toFixed(2)) },
+    `done: ${summary.count} events in ${summary.seconds.toFixed(1)} s (${Math.round(summary.perSecond)} events/s)`,
+  );
+  return 0;
+}
