@@ -7,9 +7,10 @@ import { CODECS, KafkaProducer, type Codec } from "../core/eventlog/kafka-produc
 import { componentLogger } from "../core/logger.ts";
 import { Progress } from "../core/progress.ts";
 import { shutdownSignal } from "../core/shutdown.ts";
+import { backfillToLog } from "./backfill.ts";
 import { EdgePublisher } from "./edge.ts";
 import { DAY_MS, generate, simulatorFor, type GenerateOptions } from "./generate.ts";
-import { FileOutput, LogOutput, NdjsonFile, type EventOutput } from "./outputs.ts";
+import { FileOutput, LogOutput, NdjsonFile } from "./outputs.ts";
 import { writeReferenceFiles } from "./reference/write.ts";
 import { createTopics, DEFAULT_TOPIC_OPTIONS } from "./topics.ts";
 
@@ -100,38 +101,51 @@ export async function ingestGenerate(args: string[]): Promise<number> {
   };
   const simulator = simulatorFor(options);
   const { signal, dispose } = shutdownSignal(log);
-  let output: EventOutput;
-  let producer: KafkaProducer | undefined;
-  let edge: EdgePublisher | undefined;
-  if (flags.out !== undefined) {
-    output = new FileOutput(flags.out);
-    log.info(`writing reference data (${options.products} products, ${options.users} users) to ${flags.out}`);
-    await writeReferenceFiles(simulator.catalog, flags.out);
-  } else {
-    producer = await KafkaProducer.connect({
-      brokers: kafkaBrokers(),
-      codec: codecOf(flags.codec),
-      logger: log,
-    });
-    edge = new EdgePublisher(producer);
-    output = new LogOutput(edge, flags.labels === undefined ? undefined : new NdjsonFile(flags.labels));
-  }
   const progress = new Progress({ what: backfill ? "backfill" : "real time", logger: log });
   log.info(
     { mode: options.mode.kind, episodes: simulator.episodes },
     `generating (${simulator.episodes} planted anomaly episodes)`,
   );
+  let rejected = 0;
   try {
-    await generate(simulator, output, { realtime: !backfill, progress, signal });
-    await output.close();
+    if (flags.out !== undefined) {
+      const output = new FileOutput(flags.out);
+      log.info(
+        `writing reference data (${options.products} products, ${options.users} users) to ${flags.out}`,
+      );
+      await writeReferenceFiles(simulator.catalog, flags.out);
+      await generate(simulator, output, { realtime: !backfill, progress, signal });
+      await output.close();
+    } else {
+      const producer = await KafkaProducer.connect({
+        brokers: kafkaBrokers(),
+        codec: codecOf(flags.codec),
+        logger: log,
+      });
+      const labels = flags.labels === undefined ? undefined : new NdjsonFile(flags.labels);
+      try {
+        if (backfill) {
+          // Both cores: the simulation on a worker thread, production here.
+          rejected = (
+            await backfillToLog(options, producer, { ...(labels ? { labels } : {}), progress, signal })
+          ).rejected;
+        } else {
+          const edge = new EdgePublisher(producer);
+          await generate(simulator, new LogOutput(edge), { realtime: true, progress, signal });
+          rejected = edge.rejected;
+        }
+        await labels?.close();
+      } finally {
+        await producer.close();
+      }
+    }
   } finally {
     progress.done();
-    await producer?.close();
     dispose();
   }
   const summary = progress.summary();
   log.info(
-    { events: summary.count, rejected: edge?.rejected ?? 0, seconds: Number(summary.seconds.toFixed(2)) },
+    { events: summary.count, rejected, seconds: Number(summary.seconds.toFixed(2)) },
     `done: ${summary.count} events in ${summary.seconds.toFixed(1)} s (${Math.round(summary.perSecond)} events/s)`,
   );
   return 0;

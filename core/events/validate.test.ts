@@ -230,3 +230,49 @@ describe("toDlqRecord", () => {
     }
   });
 });
+
+describe("parseTimestamp and isUuid", () => {
+  it(
+    "agree with Date and a strict regular expression on 300k random inputs",
+    { timeout: 60_000 },
+    async () => {
+      const { isUuid } = await import("./validate.ts");
+      const strict = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
+      const reference = (v: string) => {
+        if (!strict.test(v)) return undefined;
+        const ms = Date.parse(v.replace(/(\.\d{3})\d+Z$/, "$1Z"));
+        return Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 19) !== v.slice(0, 19)
+          ? undefined
+          : ms;
+      };
+      let seed = 1;
+      const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+      const pick = (s: string) => s[Math.floor(rand() * s.length)]!;
+      const mismatches: string[] = [];
+      for (let i = 0; i < 300_000; i++) {
+        const ms = Math.floor(rand() * 4e12);
+        let v = new Date(ms).toISOString();
+        // Mutate some: drop or change characters, other fraction lengths.
+        const r = rand();
+        if (r < 0.2)
+          v =
+            v.slice(0, 19) + (rand() < 0.5 ? "Z" : `.${String(Math.floor(rand() * 1e6)).padStart(6, "0")}Z`);
+        else if (r < 0.4) {
+          const at = Math.floor(rand() * v.length);
+          v = v.slice(0, at) + pick("0123456789-:TZ.x") + v.slice(at + 1);
+        }
+        if (parseTimestamp(v) !== reference(v)) mismatches.push(v);
+      }
+      const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+      for (let i = 0; i < 200_000; i++) {
+        let u = "00000000-0000-4000-8000-000000000000".replace(/0/g, () => pick("0123456789abcdefABCDEF"));
+        if (rand() < 0.3) {
+          const at = Math.floor(rand() * 37);
+          u = u.slice(0, at) + pick("0-gG ") + u.slice(at + 1);
+        }
+        if (isUuid(u) !== uuid.test(u)) mismatches.push(u);
+      }
+      expect(mismatches.slice(0, 5)).toEqual([]);
+    },
+  );
+});

@@ -10,19 +10,84 @@ import type { ValueError } from "@sinclair/typebox/errors";
 import { ID_FIELD, type EventTopic } from "./topics.ts";
 import { SCHEMAS, type EventByTopic, type Transaction, type CartEvent } from "./schemas.ts";
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const TIMESTAMP_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
-
-FormatRegistry.Set("uuid", (v) => UUID_RE.test(v));
-FormatRegistry.Set("timestamp", (v) => TIMESTAMP_RE.test(v) && parseTimestamp(v) !== undefined);
-
-/** Epoch milliseconds of a strict UTC timestamp, or undefined for an impossible date (Feb 30). */
-export function parseTimestamp(v: string): number | undefined {
-  const ms = Date.parse(v);
-  if (Number.isNaN(ms)) return undefined;
-  // Date.parse rolls 2026-02-30 over to March; the round trip catches that.
-  return new Date(ms).toISOString().slice(0, 19) === v.slice(0, 19) ? ms : undefined;
+/**
+ * Character-level checks instead of regular expressions and Date round trips: every event
+ * carries three or four UUIDs and a timestamp, and validation runs on the ingest hot path.
+ */
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
 }
+
+export function isUuid(v: string): boolean {
+  if (v.length !== 36) return false;
+  for (let i = 0; i < 36; i++) {
+    const c = v.charCodeAt(i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45) return false;
+    } else if (!isHex(c)) return false;
+  }
+  return true;
+}
+
+function digits(v: string, from: number, count: number): number {
+  let n = 0;
+  for (let i = from; i < from + count; i++) {
+    const d = v.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+let lastText = "";
+let lastMs: number | undefined;
+
+/**
+ * Epoch milliseconds of a strict UTC timestamp (YYYY-MM-DDTHH:MM:SS[.fraction]Z, fraction of
+ * 1-9 digits, kept to the millisecond), or undefined for anything else, impossible dates
+ * (February 30) included.
+ */
+export function parseTimestamp(v: string): number | undefined {
+  if (v === lastText) return lastMs; // validation asks twice for the same value
+  const result = parse(v);
+  lastText = v;
+  lastMs = result;
+  return result;
+}
+
+function parse(v: string): number | undefined {
+  const n = v.length;
+  if (n < 20 || n > 30 || v.charCodeAt(n - 1) !== 90 /* Z */) return undefined;
+  if (v[4] !== "-" || v[7] !== "-" || v[10] !== "T" || v[13] !== ":" || v[16] !== ":") return undefined;
+  const year = digits(v, 0, 4);
+  const month = digits(v, 5, 2);
+  const day = digits(v, 8, 2);
+  const hour = digits(v, 11, 2);
+  const minute = digits(v, 14, 2);
+  const second = digits(v, 17, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59)
+    return undefined;
+  if (second < 0 || second > 59) return undefined;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (day > DAYS_IN_MONTH[month - 1]! + (month === 2 && leap ? 1 : 0)) return undefined;
+  let millis = 0;
+  if (n > 20) {
+    const fraction = n - 21; // digits between "." and "Z"
+    if (v[19] !== "." || fraction < 1 || fraction > 9) return undefined;
+    const all = digits(v, 20, fraction);
+    if (all < 0) return undefined;
+    millis =
+      Math.floor(all / 10 ** (fraction - 3 > 0 ? fraction - 3 : 0)) * 10 ** (fraction < 3 ? 3 - fraction : 0);
+  }
+  // Date.UTC reads years 0-99 as 1900-1999; shift by one 400-year Gregorian cycle instead.
+  if (year < 100)
+    return Date.UTC(year + 400, month - 1, day, hour, minute, second, millis) - 146_097 * 86_400_000;
+  return Date.UTC(year, month - 1, day, hour, minute, second, millis);
+}
+
+FormatRegistry.Set("uuid", isUuid);
+FormatRegistry.Set("timestamp", (v) => parseTimestamp(v) !== undefined);
 
 const compiled = Object.fromEntries(
   Object.entries(SCHEMAS).map(([topic, schema]) => [topic, TypeCompiler.Compile(schema)]),

@@ -1,0 +1,64 @@
+/**
+ * The generator's worker thread for backfills: simulates, serialises and validates events
+ * (ingest/edge.ts), and posts them in batches to the thread that produces them. Flow control
+ * is by credit: at most `maxOutstanding` batches are in the parent's hands at once.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { validateEvent } from "../../core/events/validate.ts";
+import { dlqRecord } from "../edge.ts";
+import { simulatorFor, type GenerateOptions } from "../generate.ts";
+import { BatchEncoder } from "./batch.ts";
+
+export interface WorkerInput {
+  options: GenerateOptions;
+  batchSize: number;
+  maxOutstanding: number;
+}
+
+export type WorkerMessage =
+  | { kind: "batch"; batch: import("./batch.ts").EncodedBatch }
+  | { kind: "done"; episodes: number; rejected: number };
+
+const { options, batchSize, maxOutstanding } = workerData as WorkerInput;
+const port = parentPort!;
+let credit = maxOutstanding;
+let wake: (() => void) | undefined;
+port.on("message", (m: { kind: "credit" }) => {
+  if (m.kind === "credit") {
+    credit++;
+    wake?.();
+  }
+});
+
+const simulator = simulatorFor(options);
+const encoder = new BatchEncoder();
+let rejected = 0;
+
+async function post(): Promise<void> {
+  while (credit === 0) await new Promise<void>((resolve) => (wake = resolve));
+  credit--;
+  const batch = encoder.take();
+  port.postMessage({ kind: "batch", batch } satisfies WorkerMessage, [batch.bytes]);
+}
+
+for (const event of simulator.events()) {
+  const json = JSON.stringify(event.value);
+  // The same check as ingest/edge.ts admit(), without building a Buffer the encoder would copy.
+  const result = validateEvent(event.topic, event.value);
+  if (result.ok) encoder.add(event.topic, event.key, json);
+  else {
+    rejected++;
+    const dlq = dlqRecord(event.topic, json, result.reason);
+    encoder.add("dlq.events", dlq.key, dlq.value.toString("utf8"));
+  }
+  if (event.labels)
+    encoder.label(
+      JSON.stringify({
+        transaction_id: (event.value as { transaction_id: string }).transaction_id,
+        anomaly_types: event.labels,
+      }),
+    );
+  if (encoder.count >= batchSize) await post();
+}
+if (encoder.count > 0) await post();
+port.postMessage({ kind: "done", episodes: simulator.episodes, rejected } satisfies WorkerMessage);
