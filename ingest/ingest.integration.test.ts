@@ -1,0 +1,160 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Admin } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KafkaAdmin } from "../core/eventlog/kafka-admin.ts";
+import { KafkaProducer } from "../core/eventlog/kafka-producer.ts";
+import { kafkaClient } from "../core/eventlog/kafkajs-client.ts";
+import { readRange, watermarks } from "../core/eventlog/kafka-range.ts";
+import { partitionFor } from "../core/eventlog/partitioner.ts";
+import type { DlqRecord } from "../core/events/schemas.ts";
+import { ALL_TOPICS, DLQ_TOPIC, ID_FIELD, isEventTopic } from "../core/events/topics.ts";
+import { localServers, requireServer } from "../core/local-servers.ts";
+import { createLogger } from "../core/logger.ts";
+import { backfillToLog } from "./backfill.ts";
+import { EdgePublisher } from "./edge.ts";
+import { simulatorFor, type GenerateOptions } from "./generate.ts";
+import { NdjsonFile } from "./outputs.ts";
+import { createTopics, DEFAULT_TOPIC_OPTIONS } from "./topics.ts";
+
+const up = await requireServer("kafka");
+
+describe.skipIf(!up)("ingest into the real Kafka", () => {
+  const brokers = localServers().kafkaBrokers;
+  const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "warn" });
+  let admin: Admin;
+  let producer: KafkaProducer;
+
+  beforeAll(async () => {
+    const lakehouseAdmin = await KafkaAdmin.connect(brokers, logger);
+    await createTopics(lakehouseAdmin, DEFAULT_TOPIC_OPTIONS);
+    await lakehouseAdmin.close();
+    admin = kafkaClient(brokers, "ingest-test", logger).admin();
+    await admin.connect();
+    producer = await KafkaProducer.connect({ brokers, logger });
+  });
+
+  afterAll(async () => {
+    await producer?.close();
+    await admin?.disconnect();
+  });
+
+  const written = async (write: () => Promise<void>) => {
+    const before = await watermarks(admin, ALL_TOPICS);
+    await write();
+    return readRange(brokers, before, await watermarks(admin, ALL_TOPICS), logger);
+  };
+
+  it("creates topics idempotently and refuses a partition-count mismatch", async () => {
+    const lakehouseAdmin = await KafkaAdmin.connect(brokers, logger);
+    try {
+      const again = await createTopics(lakehouseAdmin, DEFAULT_TOPIC_OPTIONS);
+      expect(again.created).toEqual([]);
+      expect([...again.existing].sort()).toEqual([...ALL_TOPICS].sort());
+      await expect(createTopics(lakehouseAdmin, { ...DEFAULT_TOPIC_OPTIONS, partitions: 3 })).rejects.toThrow(/co-partitioning/);
+    } finally {
+      await lakehouseAdmin.close();
+    }
+  });
+
+  it("lands every generated event exactly once, keyed by user and co-partitioned across topics", { timeout: 120_000 }, async () => {
+    const options: GenerateOptions = {
+      seed: 11,
+      users: 4000,
+      products: 1000,
+      anomalyRate: 0.01,
+      mode: { kind: "backfill", days: 1, until: Date.parse("2026-11-01T00:00:00Z"), transactionsPerDay: 8000 },
+    };
+    const expected = [...simulatorFor(options).events()];
+    const labelsPath = join(mkdtempSync(join(tmpdir(), "labels-")), "labels.ndjson");
+    const labels = new NdjsonFile(labelsPath);
+    let result = { events: 0, rejected: 0 };
+    const records = await written(async () => {
+      result = await backfillToLog(options, producer, { labels });
+      await producer.flush();
+      await labels.close();
+    });
+    expect(result).toEqual({ events: expected.length, rejected: 0 });
+    expect(records).toHaveLength(expected.length);
+
+    // Same events, none lost, none twice.
+    const idOf = (topic: string, value: Record<string, unknown>) => `${topic}:${String(value[ID_FIELD[topic as keyof typeof ID_FIELD]])}`;
+    const got = records.map((r) => idOf(r.topic, JSON.parse(r.value.toString()) as Record<string, unknown>)).sort();
+    const want = expected.map((e) => idOf(e.topic, e.value as unknown as Record<string, unknown>)).sort();
+    expect(got).toEqual(want);
+
+    // Key = user_id, partition from the Java-compatible hash, so one user sits in one
+    // partition number on every topic, and each user's events keep their order.
+    const partitionOfUser = new Map<string, number>();
+    const lastTime = new Map<string, number>();
+    for (const r of records) {
+      expect(isEventTopic(r.topic)).toBe(true);
+      const value = JSON.parse(r.value.toString()) as { user_id: string; timestamp: string };
+      expect(r.key).toBe(value.user_id);
+      expect(r.partition).toBe(partitionFor(r.key, DEFAULT_TOPIC_OPTIONS.partitions));
+      expect(partitionOfUser.get(r.key) ?? r.partition).toBe(r.partition);
+      partitionOfUser.set(r.key, r.partition);
+      const key = `${r.topic}/${r.key}`;
+      expect(Date.parse(value.timestamp)).toBeGreaterThanOrEqual(lastTime.get(key) ?? 0);
+      lastTime.set(key, Date.parse(value.timestamp));
+    }
+    expect(new Set(partitionOfUser.values()).size).toBe(DEFAULT_TOPIC_OPTIONS.partitions);
+
+    // Ground truth went to the labels file, not to Kafka.
+    const labelled = readFileSync(labelsPath, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { transaction_id: string });
+    expect(labelled.map((l) => l.transaction_id).sort()).toEqual(
+      expected.filter((e) => e.labels).map((e) => (e.value as { transaction_id: string }).transaction_id).sort(),
+    );
+  });
+
+  it("sends invalid events to dlq.events with the reason and the original bytes", async () => {
+    const edge = new EdgePublisher(producer);
+    const user = "6f1c2f1e-2b7a-4c55-9a62-0d6c8f1e7a10";
+    const valid = {
+      refund_id: "0b3f4c52-1f0e-4c8b-9d8e-6a7b8c9d0e1f",
+      transaction_id: "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+      user_id: user,
+      timestamp: new Date().toISOString(),
+      amount: 12.5,
+      reason: "late",
+    };
+    const malformed = Buffer.from([0x7b, 0x22, 0xff, 0xfe]);
+    const records = await written(async () => {
+      edge.offer("refunds", valid);
+      edge.offer("refunds", { ...valid, refund_id: "0b3f4c52-1f0e-4c8b-9d8e-6a7b8c9d0e20", amount: -5 });
+      edge.offer("refunds", { ...valid, refund_id: "0b3f4c52-1f0e-4c8b-9d8e-6a7b8c9d0e21", timestamp: "2099-01-01T00:00:00Z" });
+      edge.offer("orders", { user_id: user });
+      edge.offer("refunds", undefined, malformed);
+      await edge.flush();
+    });
+    expect(records.filter((r) => r.topic === "refunds").map((r) => JSON.parse(r.value.toString()) as unknown)).toEqual([valid]);
+    const dlq = records.filter((r) => r.topic === DLQ_TOPIC).map((r) => ({ key: r.key, record: JSON.parse(r.value.toString()) as DlqRecord }));
+    expect(dlq.map((d) => d.record.error_reason).sort()).toEqual([
+      expect.stringMatching(/^\(event\): expected a JSON object/),
+      expect.stringMatching(/^amount: expected a number above 0/),
+      expect.stringMatching(/^timestamp: .* in the future/),
+      expect.stringMatching(/^topic: unknown topic "orders"/),
+    ].sort((a, b) => String(a).localeCompare(String(b))));
+    for (const d of dlq) expect(d.record.retry_count).toBe(0);
+    const bad = dlq.find((d) => d.record.payload_encoding === "base64")!;
+    expect(Buffer.from(bad.record.payload, "base64").equals(malformed)).toBe(true);
+    const negative = dlq.find((d) => d.record.error_reason.startsWith("amount"))!;
+    expect(negative.key).toBe(user); // kept with its user's partition
+    expect(negative.record.event_id).toBe("0b3f4c52-1f0e-4c8b-9d8e-6a7b8c9d0e20");
+    expect(ALL_TOPICS).toContain(DLQ_TOPIC);
+  });
+
+  it("send() resolves only once the broker holds every record", async () => {
+    const batch = Array.from({ length: 2000 }, (_, i) => ({
+      topic: "cart_events",
+      key: `user-${i % 50}`,
+      value: Buffer.from(JSON.stringify({ n: i })),
+    }));
+    const before = await watermarks(admin, ["cart_events"]);
+    await producer.send(batch);
+    const after = await watermarks(admin, ["cart_events"]); // no flush: send() already waited
+    const added = [...after.get("cart_events")!].reduce((s, [p, high]) => s + high - before.get("cart_events")!.get(p)!, 0);
+    expect(added).toBe(2000);
+  });
+});
