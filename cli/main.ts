@@ -22,6 +22,10 @@ export const commands: Record<string, Command> = {
       "[--seed 42] [--users N] [--products N] [--anomaly-rate 0.005] [--out DIR | --labels FILE] [--codec lz4]",
     run: async (args) => (await import("../ingest/commands.ts")).ingestGenerate(args),
   },
+  "ingest replay": {
+    summary: "produce a recorded file to Kafka: --file events.ndjson | --olist DIR [--country USA]; [--speed 0] (0 = as fast as possible)",
+    run: async (args) => (await import("../ingest/commands.ts")).ingestReplay(args),
+  },
   config: {
     summary: "validate the environment (SPEC section 2) and print the resulting configuration",
     async run() {

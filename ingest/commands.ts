@@ -13,6 +13,10 @@ import { DAY_MS, generate, simulatorFor, type GenerateOptions } from "./generate
 import { FileOutput, LogOutput, NdjsonFile } from "./outputs.ts";
 import { writeReferenceFiles } from "./reference/write.ts";
 import { createTopics, DEFAULT_TOPIC_OPTIONS } from "./topics.ts";
+import { readEventsFile } from "./replay/ndjson.ts";
+import { readOlist } from "./replay/olist.ts";
+import { replay } from "./replay/replay.ts";
+import { COUNTRIES, type Country } from "../core/events/schemas.ts";
 
 const log = componentLogger("ingest");
 
@@ -148,5 +152,51 @@ export async function ingestGenerate(args: string[]): Promise<number> {
     { events: summary.count, rejected, seconds: Number(summary.seconds.toFixed(2)) },
     `done: ${summary.count} events in ${summary.seconds.toFixed(1)} s (${Math.round(summary.perSecond)} events/s)`,
   );
+  return 0;
+}
+
+export async function ingestReplay(args: string[]): Promise<number> {
+  const flags = parseFlags(args, {
+    file: { type: "string" },
+    olist: { type: "string" },
+    country: { type: "string", default: "USA" },
+    speed: { type: "string", default: "0" },
+    codec: { type: "string", default: "lz4" },
+  });
+  if ((flags.file === undefined) === (flags.olist === undefined)) {
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      "give either --file events.ndjson or --olist DIR (with the Olist CSVs)",
+    );
+  }
+  if (!(COUNTRIES as readonly string[]).includes(flags.country)) {
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      `--country ${JSON.stringify(flags.country)}: expected one of ${COUNTRIES.join(", ")}`,
+    );
+  }
+  const speed = parseNumber("speed", flags.speed, { integer: false, max: 1e9 });
+  const items =
+    flags.file !== undefined
+      ? readEventsFile(flags.file)
+      : await readOlist(flags.olist!, { country: flags.country as Country });
+  const producer = await KafkaProducer.connect({
+    brokers: kafkaBrokers(),
+    codec: codecOf(flags.codec),
+    logger: log,
+  });
+  const { signal, dispose } = shutdownSignal(log);
+  const progress = new Progress({ what: "replay", logger: log });
+  try {
+    const result = await replay(items, producer, { speed, progress, signal });
+    log.info(
+      result,
+      `replayed: ${result.accepted} accepted, ${result.rejected} to the DLQ, ${result.skipped} skipped`,
+    );
+  } finally {
+    progress.done();
+    await producer.close();
+    dispose();
+  }
   return 0;
 }

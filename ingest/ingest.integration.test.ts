@@ -17,6 +17,10 @@ import { EdgePublisher } from "./edge.ts";
 import { simulatorFor, type GenerateOptions } from "./generate.ts";
 import { NdjsonFile } from "./outputs.ts";
 import { createTopics, DEFAULT_TOPIC_OPTIONS } from "./topics.ts";
+import { generate } from "./generate.ts";
+import { FileOutput } from "./outputs.ts";
+import { readEventsFile } from "./replay/ndjson.ts";
+import { replay } from "./replay/replay.ts";
 
 const up = await requireServer("kafka");
 
@@ -52,61 +56,81 @@ describe.skipIf(!up)("ingest into the real Kafka", () => {
       const again = await createTopics(lakehouseAdmin, DEFAULT_TOPIC_OPTIONS);
       expect(again.created).toEqual([]);
       expect([...again.existing].sort()).toEqual([...ALL_TOPICS].sort());
-      await expect(createTopics(lakehouseAdmin, { ...DEFAULT_TOPIC_OPTIONS, partitions: 3 })).rejects.toThrow(/co-partitioning/);
+      await expect(createTopics(lakehouseAdmin, { ...DEFAULT_TOPIC_OPTIONS, partitions: 3 })).rejects.toThrow(
+        /co-partitioning/,
+      );
     } finally {
       await lakehouseAdmin.close();
     }
   });
 
-  it("lands every generated event exactly once, keyed by user and co-partitioned across topics", { timeout: 120_000 }, async () => {
-    const options: GenerateOptions = {
-      seed: 11,
-      users: 4000,
-      products: 1000,
-      anomalyRate: 0.01,
-      mode: { kind: "backfill", days: 1, until: Date.parse("2026-11-01T00:00:00Z"), transactionsPerDay: 8000 },
-    };
-    const expected = [...simulatorFor(options).events()];
-    const labelsPath = join(mkdtempSync(join(tmpdir(), "labels-")), "labels.ndjson");
-    const labels = new NdjsonFile(labelsPath);
-    let result = { events: 0, rejected: 0 };
-    const records = await written(async () => {
-      result = await backfillToLog(options, producer, { labels });
-      await producer.flush();
-      await labels.close();
-    });
-    expect(result).toEqual({ events: expected.length, rejected: 0 });
-    expect(records).toHaveLength(expected.length);
+  it(
+    "lands every generated event exactly once, keyed by user and co-partitioned across topics",
+    { timeout: 120_000 },
+    async () => {
+      const options: GenerateOptions = {
+        seed: 11,
+        users: 4000,
+        products: 1000,
+        anomalyRate: 0.01,
+        mode: {
+          kind: "backfill",
+          days: 1,
+          until: Date.parse("2026-11-01T00:00:00Z"),
+          transactionsPerDay: 8000,
+        },
+      };
+      const expected = [...simulatorFor(options).events()];
+      const labelsPath = join(mkdtempSync(join(tmpdir(), "labels-")), "labels.ndjson");
+      const labels = new NdjsonFile(labelsPath);
+      let result = { events: 0, rejected: 0 };
+      const records = await written(async () => {
+        result = await backfillToLog(options, producer, { labels });
+        await producer.flush();
+        await labels.close();
+      });
+      expect(result).toEqual({ events: expected.length, rejected: 0 });
+      expect(records).toHaveLength(expected.length);
 
-    // Same events, none lost, none twice.
-    const idOf = (topic: string, value: Record<string, unknown>) => `${topic}:${String(value[ID_FIELD[topic as keyof typeof ID_FIELD]])}`;
-    const got = records.map((r) => idOf(r.topic, JSON.parse(r.value.toString()) as Record<string, unknown>)).sort();
-    const want = expected.map((e) => idOf(e.topic, e.value as unknown as Record<string, unknown>)).sort();
-    expect(got).toEqual(want);
+      // Same events, none lost, none twice.
+      const idOf = (topic: string, value: Record<string, unknown>) =>
+        `${topic}:${String(value[ID_FIELD[topic as keyof typeof ID_FIELD]])}`;
+      const got = records
+        .map((r) => idOf(r.topic, JSON.parse(r.value.toString()) as Record<string, unknown>))
+        .sort();
+      const want = expected.map((e) => idOf(e.topic, e.value as unknown as Record<string, unknown>)).sort();
+      expect(got).toEqual(want);
 
-    // Key = user_id, partition from the Java-compatible hash, so one user sits in one
-    // partition number on every topic, and each user's events keep their order.
-    const partitionOfUser = new Map<string, number>();
-    const lastTime = new Map<string, number>();
-    for (const r of records) {
-      expect(isEventTopic(r.topic)).toBe(true);
-      const value = JSON.parse(r.value.toString()) as { user_id: string; timestamp: string };
-      expect(r.key).toBe(value.user_id);
-      expect(r.partition).toBe(partitionFor(r.key, DEFAULT_TOPIC_OPTIONS.partitions));
-      expect(partitionOfUser.get(r.key) ?? r.partition).toBe(r.partition);
-      partitionOfUser.set(r.key, r.partition);
-      const key = `${r.topic}/${r.key}`;
-      expect(Date.parse(value.timestamp)).toBeGreaterThanOrEqual(lastTime.get(key) ?? 0);
-      lastTime.set(key, Date.parse(value.timestamp));
-    }
-    expect(new Set(partitionOfUser.values()).size).toBe(DEFAULT_TOPIC_OPTIONS.partitions);
+      // Key = user_id, partition from the Java-compatible hash, so one user sits in one
+      // partition number on every topic, and each user's events keep their order.
+      const partitionOfUser = new Map<string, number>();
+      const lastTime = new Map<string, number>();
+      for (const r of records) {
+        expect(isEventTopic(r.topic)).toBe(true);
+        const value = JSON.parse(r.value.toString()) as { user_id: string; timestamp: string };
+        expect(r.key).toBe(value.user_id);
+        expect(r.partition).toBe(partitionFor(r.key, DEFAULT_TOPIC_OPTIONS.partitions));
+        expect(partitionOfUser.get(r.key) ?? r.partition).toBe(r.partition);
+        partitionOfUser.set(r.key, r.partition);
+        const key = `${r.topic}/${r.key}`;
+        expect(Date.parse(value.timestamp)).toBeGreaterThanOrEqual(lastTime.get(key) ?? 0);
+        lastTime.set(key, Date.parse(value.timestamp));
+      }
+      expect(new Set(partitionOfUser.values()).size).toBe(DEFAULT_TOPIC_OPTIONS.partitions);
 
-    // Ground truth went to the labels file, not to Kafka.
-    const labelled = readFileSync(labelsPath, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { transaction_id: string });
-    expect(labelled.map((l) => l.transaction_id).sort()).toEqual(
-      expected.filter((e) => e.labels).map((e) => (e.value as { transaction_id: string }).transaction_id).sort(),
-    );
-  });
+      // Ground truth went to the labels file, not to Kafka.
+      const labelled = readFileSync(labelsPath, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as { transaction_id: string });
+      expect(labelled.map((l) => l.transaction_id).sort()).toEqual(
+        expected
+          .filter((e) => e.labels)
+          .map((e) => (e.value as { transaction_id: string }).transaction_id)
+          .sort(),
+      );
+    },
+  );
 
   it("sends invalid events to dlq.events with the reason and the original bytes", async () => {
     const edge = new EdgePublisher(producer);
@@ -123,19 +147,29 @@ describe.skipIf(!up)("ingest into the real Kafka", () => {
     const records = await written(async () => {
       edge.offer("refunds", valid);
       edge.offer("refunds", { ...valid, refund_id: "0b3f4c52-1f0e-4c8b-9d8e-6a7b8c9d0e20", amount: -5 });
-      edge.offer("refunds", { ...valid, refund_id: "0b3f4c52-1f0e-4c8b-9d8e-6a7b8c9d0e21", timestamp: "2099-01-01T00:00:00Z" });
+      edge.offer("refunds", {
+        ...valid,
+        refund_id: "0b3f4c52-1f0e-4c8b-9d8e-6a7b8c9d0e21",
+        timestamp: "2099-01-01T00:00:00Z",
+      });
       edge.offer("orders", { user_id: user });
       edge.offer("refunds", undefined, malformed);
       await edge.flush();
     });
-    expect(records.filter((r) => r.topic === "refunds").map((r) => JSON.parse(r.value.toString()) as unknown)).toEqual([valid]);
-    const dlq = records.filter((r) => r.topic === DLQ_TOPIC).map((r) => ({ key: r.key, record: JSON.parse(r.value.toString()) as DlqRecord }));
-    expect(dlq.map((d) => d.record.error_reason).sort()).toEqual([
-      expect.stringMatching(/^\(event\): expected a JSON object/),
-      expect.stringMatching(/^amount: expected a number above 0/),
-      expect.stringMatching(/^timestamp: .* in the future/),
-      expect.stringMatching(/^topic: unknown topic "orders"/),
-    ].sort((a, b) => String(a).localeCompare(String(b))));
+    expect(
+      records.filter((r) => r.topic === "refunds").map((r) => JSON.parse(r.value.toString()) as unknown),
+    ).toEqual([valid]);
+    const dlq = records
+      .filter((r) => r.topic === DLQ_TOPIC)
+      .map((r) => ({ key: r.key, record: JSON.parse(r.value.toString()) as DlqRecord }));
+    expect(dlq.map((d) => d.record.error_reason).sort()).toEqual(
+      [
+        expect.stringMatching(/^\(event\): expected a JSON object/),
+        expect.stringMatching(/^amount: expected a number above 0/),
+        expect.stringMatching(/^timestamp: .* in the future/),
+        expect.stringMatching(/^topic: unknown topic "orders"/),
+      ].sort((a, b) => String(a).localeCompare(String(b))),
+    );
     for (const d of dlq) expect(d.record.retry_count).toBe(0);
     const bad = dlq.find((d) => d.record.payload_encoding === "base64")!;
     expect(Buffer.from(bad.record.payload, "base64").equals(malformed)).toBe(true);
@@ -143,6 +177,33 @@ describe.skipIf(!up)("ingest into the real Kafka", () => {
     expect(negative.key).toBe(user); // kept with its user's partition
     expect(negative.record.event_id).toBe("0b3f4c52-1f0e-4c8b-9d8e-6a7b8c9d0e20");
     expect(ALL_TOPICS).toContain(DLQ_TOPIC);
+  });
+
+  it("replays a generated events.ndjson: every line once, byte for byte", { timeout: 120_000 }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "replay-"));
+    const options: GenerateOptions = {
+      seed: 12,
+      users: 2000,
+      products: 500,
+      anomalyRate: 0,
+      mode: {
+        kind: "backfill",
+        days: 1,
+        until: Date.parse("2026-10-01T00:00:00Z"),
+        transactionsPerDay: 3000,
+      },
+    };
+    const output = new FileOutput(dir);
+    await generate(simulatorFor(options), output, { realtime: false });
+    await output.close();
+    const lines = readFileSync(join(dir, "events.ndjson"), "utf8").trim().split("\n");
+    let result = { accepted: 0, rejected: 0, skipped: 0 };
+    const records = await written(async () => {
+      result = await replay(readEventsFile(join(dir, "events.ndjson")), producer, { speed: 0 });
+    });
+    expect(result).toEqual({ accepted: lines.length, rejected: 0, skipped: 0 });
+    const want = lines.map((l) => JSON.stringify((JSON.parse(l) as { value: unknown }).value)).sort();
+    expect(records.map((r) => r.value.toString()).sort()).toEqual(want);
   });
 
   it("send() resolves only once the broker holds every record", async () => {
@@ -154,7 +215,10 @@ describe.skipIf(!up)("ingest into the real Kafka", () => {
     const before = await watermarks(admin, ["cart_events"]);
     await producer.send(batch);
     const after = await watermarks(admin, ["cart_events"]); // no flush: send() already waited
-    const added = [...after.get("cart_events")!].reduce((s, [p, high]) => s + high - before.get("cart_events")!.get(p)!, 0);
+    const added = [...after.get("cart_events")!].reduce(
+      (s, [p, high]) => s + high - before.get("cart_events")!.get(p)!,
+      0,
+    );
     expect(added).toBe(2000);
   });
 });
