@@ -32,11 +32,7 @@ const PAYMENTS: Record<string, PaymentMethod | undefined> = {
 const NOT_PURCHASES = new Set(["canceled", "unavailable"]);
 
 async function csv(dir: string, name: string): Promise<Row[]> {
-  return parse(await readFile(join(dir, name)), {
-    columns: true,
-    skip_empty_lines: true,
-    trim: true,
-  }) as Row[];
+  return parse<Row>(await readFile(join(dir, name)), { columns: true, skip_empty_lines: true, trim: true });
 }
 
 function asUuid(hex: string): string | undefined {
