@@ -22,8 +22,14 @@ export const commands: Record<string, Command> = {
       "[--seed 42] [--users N] [--products N] [--anomaly-rate 0.005] [--out DIR | --labels FILE] [--codec lz4]",
     run: async (args) => (await import("../ingest/commands.ts")).ingestGenerate(args),
   },
+  "ingest collect": {
+    summary:
+      "HTTP collector: POST /v1/events (JSON array or NDJSON) -> Kafka; [--port 8081] [--max-body-mb 5]",
+    run: async (args) => (await import("../ingest/commands.ts")).ingestCollect(args),
+  },
   "ingest replay": {
-    summary: "produce a recorded file to Kafka: --file events.ndjson | --olist DIR [--country USA]; [--speed 0] (0 = as fast as possible)",
+    summary:
+      "produce a recorded file to Kafka: --file events.ndjson | --olist DIR [--country USA]; [--speed 0] (0 = as fast as possible)",
     run: async (args) => (await import("../ingest/commands.ts")).ingestReplay(args),
   },
   config: {

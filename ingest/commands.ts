@@ -1,4 +1,5 @@
 /** The ingest commands of the `lakehouse` CLI (SPEC section 7). */
+import { randomBytes } from "node:crypto";
 import { parseDuration, parseFlags, parseInstant, parseNumber } from "../cli/args.ts";
 import { config } from "../core/config.ts";
 import { LakehouseError } from "../core/errors.ts";
@@ -8,6 +9,7 @@ import { componentLogger } from "../core/logger.ts";
 import { Progress } from "../core/progress.ts";
 import { shutdownSignal } from "../core/shutdown.ts";
 import { backfillToLog } from "./backfill.ts";
+import { buildCollector } from "./collector/server.ts";
 import { EdgePublisher } from "./edge.ts";
 import { DAY_MS, generate, simulatorFor, type GenerateOptions } from "./generate.ts";
 import { FileOutput, LogOutput, NdjsonFile } from "./outputs.ts";
@@ -198,5 +200,40 @@ export async function ingestReplay(args: string[]): Promise<number> {
     await producer.close();
     dispose();
   }
+  return 0;
+}
+
+export async function ingestCollect(args: string[]): Promise<number> {
+  const flags = parseFlags(args, {
+    port: { type: "string", default: "8081" },
+    host: { type: "string", default: "0.0.0.0" },
+    "max-body-mb": { type: "string", default: "5" },
+    codec: { type: "string", default: "lz4" },
+  });
+  let apiKeys = config().apiKeys;
+  if (!apiKeys) {
+    // SPEC section 2: without API_KEYS a development key is generated and printed.
+    apiKeys = [randomBytes(18).toString("base64url")];
+    log.warn(`API_KEYS is not set: development key for this run: ${apiKeys[0]}`);
+  }
+  const producer = await KafkaProducer.connect({
+    brokers: kafkaBrokers(),
+    codec: codecOf(flags.codec),
+    logger: log,
+  });
+  const app = buildCollector({
+    producer,
+    apiKeys,
+    logger: log,
+    bodyLimitBytes: parseNumber("max-body-mb", flags["max-body-mb"], { min: 1, max: 1024 }) * 1024 * 1024,
+  });
+  const port = parseNumber("port", flags.port, { min: 0, max: 65535 });
+  const address = await app.listen({ port, host: flags.host });
+  log.info(`collector listening on ${address} (POST /v1/events, GET /health, GET /metrics)`);
+  const { signal, dispose } = shutdownSignal(log);
+  await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+  await app.close(); // finishes requests in progress
+  await producer.close();
+  dispose();
   return 0;
 }

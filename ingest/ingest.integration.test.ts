@@ -13,6 +13,7 @@ import { ALL_TOPICS, DLQ_TOPIC, ID_FIELD, isEventTopic } from "../core/events/to
 import { localServers, requireServer } from "../core/local-servers.ts";
 import { createLogger } from "../core/logger.ts";
 import { backfillToLog } from "./backfill.ts";
+import { buildCollector } from "./collector/server.ts";
 import { EdgePublisher } from "./edge.ts";
 import { simulatorFor, type GenerateOptions } from "./generate.ts";
 import { NdjsonFile } from "./outputs.ts";
@@ -204,6 +205,46 @@ describe.skipIf(!up)("ingest into the real Kafka", () => {
     expect(result).toEqual({ accepted: lines.length, rejected: 0, skipped: 0 });
     const want = lines.map((l) => JSON.stringify((JSON.parse(l) as { value: unknown }).value)).sort();
     expect(records.map((r) => r.value.toString()).sort()).toEqual(want);
+  });
+
+  it("collector: 202 only after Kafka has the accepted events; rejects and duplicates answered per event", async () => {
+    const app = buildCollector({ producer, apiKeys: ["k"], logger });
+    const address = await app.listen({ port: 0, host: "127.0.0.1" });
+    try {
+      const event = (id: string, amount: unknown) => ({
+        topic: "refunds",
+        value: {
+          refund_id: `7a1c2f1e-2b7a-4c55-9a62-0d6c8f1e${id}`,
+          transaction_id: "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+          user_id: "6f1c2f1e-2b7a-4c55-9a62-0d6c8f1e7a10",
+          timestamp: new Date().toISOString(),
+          amount,
+          reason: "damaged",
+        },
+      });
+      const body = [event("0001", 5), event("0002", -1), event("0001", 5)]
+        .map((e) => JSON.stringify(e))
+        .join("\n");
+      let response: Response | undefined;
+      const records = await written(async () => {
+        response = await fetch(`${address}/v1/events`, {
+          method: "POST",
+          body,
+          headers: { "content-type": "application/x-ndjson", "x-api-key": "k" },
+        });
+      });
+      expect(response!.status).toBe(202);
+      expect(await response!.json()).toMatchObject({ accepted: 1, rejected: 1, duplicates: 1 });
+      expect(records.map((r) => r.topic).sort()).toEqual(["dlq.events", "refunds"]);
+      const unauthenticated = await fetch(`${address}/v1/events`, {
+        method: "POST",
+        body,
+        headers: { "content-type": "application/x-ndjson" },
+      });
+      expect(unauthenticated.status).toBe(401);
+    } finally {
+      await app.close();
+    }
   });
 
   it("send() resolves only once the broker holds every record", async () => {

@@ -3,29 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import type { LogProducer, LogRecord } from "../../core/eventlog/port.ts";
+import { RecordingLog } from "../../core/eventlog/recording-log.ts";
 import type { DlqRecord, Transaction } from "../../core/events/schemas.ts";
 import { validateEvent } from "../../core/events/validate.ts";
 import type { ReplayItem } from "./item.ts";
 import { readEventsFile } from "./ndjson.ts";
 import { readOlist } from "./olist.ts";
 import { replay } from "./replay.ts";
-
-/** Our LogProducer port, recording what it is given (with the virtual time it was given). */
-class RecordingLog implements LogProducer {
-  readonly records: (LogRecord & { at: number })[] = [];
-  constructor(private readonly clock = { now: 0 }) {}
-  async send(records: readonly LogRecord[]) {
-    for (const r of records) this.enqueue(r);
-  }
-  enqueue(record: LogRecord): boolean {
-    this.records.push({ ...record, at: this.clock.now });
-    return true;
-  }
-  async waitForRoom() {}
-  async flush() {}
-  async close() {}
-}
 
 const FIXTURES = fileURLToPath(new URL("./fixtures/olist", import.meta.url));
 

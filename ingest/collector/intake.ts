@@ -1,0 +1,140 @@
+/**
+ * What the collector does with a request body, without HTTP: split it into events (a JSON
+ * array or NDJSON of `{"topic","value"}` envelopes, `key` allowed and ignored because the key
+ * is always the event's user_id), check each at the edge, drop ids already accepted within the
+ * dedup window, and say per event what happened.
+ */
+import { LRUCache } from "lru-cache";
+import type { LogRecord } from "../../core/eventlog/port.ts";
+import { LakehouseError } from "../../core/errors.ts";
+import { isEventTopic } from "../../core/events/topics.ts";
+import { eventIdOf } from "../../core/events/validate.ts";
+import { admit, dlqRecord } from "../edge.ts";
+
+export type Entry =
+  | { ok: true; topic: string; value: unknown; raw: string }
+  | { ok: false; topic: string; raw: string; reason: string };
+
+export interface EventResult {
+  index: number;
+  status: "accepted" | "duplicate" | "rejected";
+  topic: string;
+  id?: string | null;
+  field?: string;
+  reason?: string;
+}
+
+function entryOf(envelope: unknown, raw: string, where: string): Entry {
+  if (typeof envelope !== "object" || envelope === null || Array.isArray(envelope)) {
+    return { ok: false, topic: "unknown", raw, reason: `${where}: expected an object {"topic","value"}` };
+  }
+  const { topic, value } = envelope as { topic?: unknown; value?: unknown };
+  if (typeof topic !== "string")
+    return { ok: false, topic: "unknown", raw, reason: `${where}.topic: expected a topic name` };
+  if (value === undefined)
+    return { ok: false, topic, raw, reason: `${where}.value: required field is missing` };
+  return { ok: true, topic, value, raw: JSON.stringify(value) };
+}
+
+/** Splits a JSON array body. A body that is not a JSON array is a client error (HTTP 400). */
+export function entriesFromJson(text: string): Entry[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new LakehouseError("VALIDATION_FAILED", `body: malformed JSON (${(err as Error).message})`, {
+      context: { field: "body" },
+    });
+  }
+  if (!Array.isArray(parsed))
+    throw new LakehouseError("VALIDATION_FAILED", "body: expected a JSON array of events", {
+      context: { field: "body" },
+    });
+  return parsed.map((envelope, i) => entryOf(envelope, JSON.stringify(envelope) ?? "", `[${i}]`));
+}
+
+/** Splits an NDJSON body; a malformed line fails alone (it is kept for the DLQ). */
+export function entriesFromNdjson(text: string): Entry[] {
+  const entries: Entry[] = [];
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === "") continue;
+    try {
+      entries.push(entryOf(JSON.parse(line), line, `line ${i + 1}`));
+    } catch (err) {
+      entries.push({
+        ok: false,
+        topic: "unknown",
+        raw: line,
+        reason: `line ${i + 1}: malformed JSON (${(err as Error).message})`,
+      });
+    }
+  }
+  return entries;
+}
+
+/** Ids accepted recently, per topic; an id seen again within the window is a duplicate. */
+export class RecentIds {
+  private readonly cache: LRUCache<string, true>;
+
+  constructor(windowMs: number, maxIds: number) {
+    this.cache = new LRUCache({ max: maxIds, ttl: windowMs, ttlAutopurge: false });
+  }
+
+  has(topic: string, id: string): boolean {
+    return this.cache.has(`${topic}\u0000${id}`);
+  }
+
+  remember(topic: string, id: string): void {
+    this.cache.set(`${topic}\u0000${id}`, true);
+  }
+}
+
+export interface Intake {
+  results: EventResult[];
+  /** What to write: accepted events and DLQ records for rejected ones. */
+  records: LogRecord[];
+  /** Ids to remember once the write is acknowledged. */
+  accepted: { topic: string; id: string }[];
+}
+
+export function intake(entries: Entry[], recent: RecentIds): Intake {
+  const results: EventResult[] = [];
+  const records: LogRecord[] = [];
+  const accepted: { topic: string; id: string }[] = [];
+  const inThisRequest = new Set<string>();
+  entries.forEach((entry, index) => {
+    if (!entry.ok) {
+      results.push({ index, status: "rejected", topic: entry.topic, field: "topic", reason: entry.reason });
+      records.push(dlqRecord(entry.topic, entry.raw, entry.reason));
+      return;
+    }
+    const admitted = admit(entry.topic, entry.value, { raw: entry.raw });
+    const id = isEventTopic(entry.topic) ? eventIdOf(entry.topic, entry.value) : null;
+    if (!admitted.ok) {
+      results.push({
+        index,
+        status: "rejected",
+        topic: entry.topic,
+        id,
+        field: admitted.field,
+        reason: admitted.reason,
+      });
+      records.push(admitted.record);
+      return;
+    }
+    const seen = `${entry.topic}\u0000${id}`;
+    if (id !== null && (recent.has(entry.topic, id) || inThisRequest.has(seen))) {
+      results.push({ index, status: "duplicate", topic: entry.topic, id });
+      return;
+    }
+    if (id !== null) {
+      inThisRequest.add(seen);
+      accepted.push({ topic: entry.topic, id });
+    }
+    results.push({ index, status: "accepted", topic: entry.topic, id });
+    records.push(admitted.record);
+  });
+  return { results, records, accepted };
+}
