@@ -19,7 +19,8 @@ export const commands: Record<string, Command> = {
   "ingest generate": {
     summary:
       "simulate GlobalMart shoppers: real time [--rate 500] [--duration 10m], or [--backfill-days N] [--until D] [--per-day 100000]; " +
-      "[--seed 42] [--users N] [--products N] [--anomaly-rate 0.005] [--out DIR | --labels FILE] [--codec lz4]",
+      "[--seed 42] [--users N] [--products N] [--anomaly-rate 0.005] [--out DIR | --labels FILE] [--codec lz4] " +
+      "[--no-reference] (with DATABASE_URL set, users/products/inventory_status are loaded first)",
     run: async (args) => (await import("../ingest/commands.ts")).ingestGenerate(args),
   },
   "ingest collect": {

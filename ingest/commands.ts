@@ -14,6 +14,10 @@ import { EdgePublisher } from "./edge.ts";
 import { DAY_MS, generate, simulatorFor, type GenerateOptions } from "./generate.ts";
 import { FileOutput, LogOutput, NdjsonFile } from "./outputs.ts";
 import { writeReferenceFiles } from "./reference/write.ts";
+import { loadReference } from "./reference/load.ts";
+import type { Catalog } from "./reference/catalog.ts";
+import { connectPool } from "../core/db/pool.ts";
+import { migrate } from "../core/db/migrate.ts";
 import { createTopics, DEFAULT_TOPIC_OPTIONS } from "./topics.ts";
 import { readEventsFile } from "./replay/ndjson.ts";
 import { readOlist } from "./replay/olist.ts";
@@ -70,6 +74,19 @@ function startOfTodayUtc(): number {
   return Math.floor(Date.now() / DAY_MS) * DAY_MS;
 }
 
+/** The dimensions the stream layer joins against, from the same catalog the events come from. */
+async function loadReferenceInto(databaseUrl: string, catalog: Catalog): Promise<void> {
+  const pool = await connectPool(databaseUrl, log);
+  try {
+    await migrate(pool, log);
+    const started = performance.now();
+    const counts = await loadReference(pool, catalog);
+    log.info(counts, `reference data loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  } finally {
+    await pool.end();
+  }
+}
+
 export async function ingestGenerate(args: string[]): Promise<number> {
   const flags = parseFlags(args, {
     rate: { type: "string", default: "500" },
@@ -84,6 +101,7 @@ export async function ingestGenerate(args: string[]): Promise<number> {
     out: { type: "string" },
     labels: { type: "string" },
     codec: { type: "string", default: "lz4" },
+    "no-reference": { type: "boolean", default: false },
   });
   const backfill = flags["backfill-days"] !== undefined;
   const options: GenerateOptions = {
@@ -123,6 +141,9 @@ export async function ingestGenerate(args: string[]): Promise<number> {
       await generate(simulator, output, { realtime: !backfill, progress, signal });
       await output.close();
     } else {
+      const databaseUrl = config().databaseUrl;
+      if (databaseUrl !== undefined && !flags["no-reference"])
+        await loadReferenceInto(databaseUrl, simulator.catalog);
       const producer = await KafkaProducer.connect({
         brokers: kafkaBrokers(),
         codec: codecOf(flags.codec),

@@ -30,7 +30,9 @@ export class RecordingLog implements LogProducer {
   }
 
   ofTopic(topic: string): unknown[] {
-    return this.records.filter((r) => r.topic === topic).map((r) => JSON.parse(r.value.toString()) as unknown);
+    return this.records
+      .filter((r) => r.topic === topic)
+      .map((r) => JSON.parse(r.value.toString()) as unknown);
   }
 
   async waitForRoom(): Promise<void> {}
