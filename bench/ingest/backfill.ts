@@ -5,7 +5,6 @@
  *
  *   KAFKA_BROKERS=127.0.0.1:9092 node bin/run-ts.mjs bench/ingest/backfill.ts [--days 3] [--per-day 100000] [--codec lz4]
  */
-import { parseArgs } from "node:util";
 import { KafkaProducer, type Codec } from "../../core/eventlog/kafka-producer.ts";
 import { KafkaAdmin } from "../../core/eventlog/kafka-admin.ts";
 import { localServers } from "../../core/local-servers.ts";
@@ -13,16 +12,9 @@ import { createLogger } from "../../core/logger.ts";
 import { backfillToLog } from "../../ingest/backfill.ts";
 import { createTopics, DEFAULT_TOPIC_OPTIONS } from "../../ingest/topics.ts";
 import { peakRssMb } from "../measure.ts";
+import { backfillWorkload } from "./workload.ts";
 
-const { values } = parseArgs({
-  options: {
-    days: { type: "string", default: "3" },
-    "per-day": { type: "string", default: "100000" },
-    users: { type: "string", default: "10000000" },
-    products: { type: "string", default: "250000" },
-    codec: { type: "string", default: "lz4" },
-  },
-});
+const { values, options } = backfillWorkload({ codec: { type: "string", default: "lz4" } });
 const logger = createLogger({ level: "warn" });
 const brokers = localServers().kafkaBrokers;
 const admin = await KafkaAdmin.connect(brokers, logger);
@@ -30,22 +22,7 @@ await createTopics(admin, DEFAULT_TOPIC_OPTIONS);
 await admin.close();
 const producer = await KafkaProducer.connect({ brokers, codec: values.codec as Codec, logger });
 const t0 = performance.now();
-const { events } = await backfillToLog(
-  {
-    seed: 42,
-    users: Number(values.users),
-    products: Number(values.products),
-    anomalyRate: 0.005,
-    mode: {
-      kind: "backfill",
-      days: Number(values.days),
-      until: Date.parse("2026-11-01T00:00:00Z"),
-      transactionsPerDay: Number(values["per-day"]),
-    },
-  },
-  producer,
-  {},
-);
+const { events } = await backfillToLog(options, producer, {});
 await producer.flush();
 const seconds = (performance.now() - t0) / 1000;
 await producer.close();

@@ -47,22 +47,23 @@ export const Transaction = Type.Object({
   country: Type.Union(COUNTRIES.map((c) => Type.Literal(c))),
 });
 
-export const ProductView = Type.Object({
+/** What every event inside a shopping session carries. */
+const sessionEvent = {
   event_id: Uuid,
   user_id: Uuid,
   product_id: Uuid,
   session_id: Uuid,
   timestamp: Timestamp,
+};
+
+export const ProductView = Type.Object({
+  ...sessionEvent,
   duration_seconds: Type.Number({ minimum: 0, maximum: LIMITS.maxViewSeconds }),
   category: Type.String({ minLength: 1, maxLength: LIMITS.maxCategoryLength }),
 });
 
 export const CartEvent = Type.Object({
-  event_id: Uuid,
-  user_id: Uuid,
-  product_id: Uuid,
-  session_id: Uuid,
-  timestamp: Timestamp,
+  ...sessionEvent,
   action: Type.Union(CART_ACTIONS.map((a) => Type.Literal(a))),
   quantity: Type.Integer({ minimum: 0, maximum: LIMITS.maxQuantity }),
 });
