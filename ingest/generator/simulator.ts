@@ -35,8 +35,10 @@ export interface SimulationOptions {
   refundRate?: number;
   /**
    * Simulated before `start` and discarded, so the first minutes are already in full swing.
-   * Default: 7 minutes (longer than 99.9% of sessions) for a steady rate, none for a
-   * daily-curve backfill. With a warm-up,
+   * Default for a steady rate: 7 minutes (longer than 99.9% of sessions), but never more than
+   * about 500k simulated events, since nothing is emitted until the warm-up is done (at high
+   * rates the first minutes then run a little under the target instead of starting late).
+   * None for a daily-curve backfill. With a warm-up,
    * a session that began before `start` shows only its later events (as a live feed joined
    * mid-day would), so a backfill, whose data sets must hold whole journeys, has none.
    */
@@ -87,7 +89,7 @@ export class JourneySimulator {
   *events(): Generator<GeneratedEvent> {
     const { start, end } = this.options;
     this.plantEpisodes();
-    let clock = start - (this.options.warmupMs ?? (this.steady ? 7 * 60_000 : 0));
+    let clock = start - (this.options.warmupMs ?? this.defaultWarmupMs());
     let nextArrival = clock + this.gap(clock);
     let spawned = 0;
     for (;;) {
@@ -104,6 +106,12 @@ export class JourneySimulator {
       if (event.topic === "transactions") this.maybeRefund(event);
       yield event;
     }
+  }
+
+  private defaultWarmupMs(): number {
+    if (!this.steady) return 0;
+    const eventsPerMs = this.sessionsPerMs * EVENTS_PER_SESSION;
+    return Math.min(7 * 60_000, 500_000 / eventsPerMs);
   }
 
   /**
