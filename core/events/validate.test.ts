@@ -231,12 +231,11 @@ describe("toDlqRecord", () => {
   });
 });
 
-describe("parseTimestamp and isUuid", () => {
+describe("parseTimestamp", () => {
   it(
-    "agree with Date and a strict regular expression on 300k random inputs",
+    "agrees with Date and a strict regular expression on 300k random inputs",
     { timeout: 60_000 },
     async () => {
-      const { isUuid } = await import("./validate.ts");
       const strict = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
       const reference = (v: string) => {
         if (!strict.test(v)) return undefined;
@@ -262,15 +261,6 @@ describe("parseTimestamp and isUuid", () => {
           v = v.slice(0, at) + pick("0123456789-:TZ.x") + v.slice(at + 1);
         }
         if (parseTimestamp(v) !== reference(v)) mismatches.push(v);
-      }
-      const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-      for (let i = 0; i < 200_000; i++) {
-        let u = "00000000-0000-4000-8000-000000000000".replace(/0/g, () => pick("0123456789abcdefABCDEF"));
-        if (rand() < 0.3) {
-          const at = Math.floor(rand() * 37);
-          u = u.slice(0, at) + pick("0-gG ") + u.slice(at + 1);
-        }
-        if (isUuid(u) !== uuid.test(u)) mismatches.push(u);
       }
       expect(mismatches.slice(0, 5)).toEqual([]);
     },
