@@ -8,6 +8,7 @@ import type { LogProducer, LogRecord } from "../core/eventlog/port.ts";
 import { toDlqRecord } from "../core/events/dlq.ts";
 import { DLQ_TOPIC, isEventTopic } from "../core/events/topics.ts";
 import { validateEvent, type ValidationOptions } from "../core/events/validate.ts";
+import { LIMITS } from "../core/events/schemas.ts";
 
 export type EdgeResult =
   { ok: true; record: LogRecord } | { ok: false; field: string; reason: string; record: LogRecord };
@@ -22,6 +23,11 @@ export function admit(
   options: ValidationOptions & { raw?: Uint8Array | string } = {},
 ): EdgeResult {
   const raw = options.raw ?? JSON.stringify(value) ?? "";
+  const size = typeof raw === "string" ? Buffer.byteLength(raw) : raw.length;
+  if (size > LIMITS.maxEventBytes) {
+    const reason = `(event): ${size} bytes, more than the ${LIMITS.maxEventBytes} an event may have`;
+    return { ok: false, field: "(event)", reason, record: dlqRecord(topic, raw, reason) };
+  }
   if (!isEventTopic(topic)) {
     const reason = `topic: unknown topic ${JSON.stringify(topic).slice(0, 80)}`;
     return { ok: false, field: "topic", reason, record: dlqRecord(topic, raw, reason) };

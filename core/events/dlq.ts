@@ -4,7 +4,7 @@
  */
 import { isEventTopic } from "./topics.ts";
 import { eventIdOf } from "./validate.ts";
-import type { DlqRecord } from "./schemas.ts";
+import { LIMITS, type DlqRecord } from "./schemas.ts";
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -28,12 +28,17 @@ function asJson(bytes: Uint8Array): { text: string | undefined; value: unknown }
 }
 
 export function toDlqRecord(input: DlqInput): DlqRecord {
-  const bytes = typeof input.raw === "string" ? Buffer.from(input.raw, "utf8") : input.raw;
+  const all = typeof input.raw === "string" ? Buffer.from(input.raw, "utf8") : input.raw;
+  // An oversized payload is cut (and the reason says so): the DLQ record must fit in Kafka too.
+  const cut = all.length > LIMITS.maxDlqPayloadBytes;
+  const bytes = cut ? all.subarray(0, LIMITS.maxDlqPayloadBytes) : all;
   const { text, value } = asJson(bytes);
   return {
     original_topic: input.originalTopic,
     event_id: isEventTopic(input.originalTopic) ? eventIdOf(input.originalTopic, value) : null,
-    error_reason: input.reason,
+    error_reason: cut
+      ? `${input.reason} (payload cut to its first ${LIMITS.maxDlqPayloadBytes} of ${all.length} bytes)`
+      : input.reason,
     retry_count: input.retryCount ?? 0,
     timestamp: new Date(input.at ?? Date.now()).toISOString(),
     payload: text ?? Buffer.from(bytes).toString("base64"),

@@ -21,6 +21,10 @@ export const LIMITS = {
   maxAmount: 100_000_000,
   maxViewSeconds: 86_400,
   maxCategoryLength: 100,
+  /** One serialised event; well above any valid event, well below Kafka's 1 MiB per record. */
+  maxEventBytes: 256 * 1024,
+  /** How much of an oversized payload a DLQ record keeps, so the DLQ record itself fits. */
+  maxDlqPayloadBytes: 64 * 1024,
 } as const;
 
 const Uuid = Type.String({ format: "uuid", description: "RFC 4122 UUID, lower or upper case" });
