@@ -13,7 +13,7 @@ import { admit, dlqRecord } from "../edge.ts";
 
 export type Entry =
   | { ok: true; topic: string; value: unknown; raw: string }
-  | { ok: false; topic: string; raw: string; reason: string };
+  | { ok: false; topic: string; raw: string; field: string; reason: string };
 
 export interface EventResult {
   index: number;
@@ -26,13 +26,25 @@ export interface EventResult {
 
 function entryOf(envelope: unknown, raw: string, where: string): Entry {
   if (typeof envelope !== "object" || envelope === null || Array.isArray(envelope)) {
-    return { ok: false, topic: "unknown", raw, reason: `${where}: expected an object {"topic","value"}` };
+    return {
+      ok: false,
+      topic: "unknown",
+      raw,
+      field: "(event)",
+      reason: `${where}: expected an object {"topic","value"}`,
+    };
   }
   const { topic, value } = envelope as { topic?: unknown; value?: unknown };
   if (typeof topic !== "string")
-    return { ok: false, topic: "unknown", raw, reason: `${where}.topic: expected a topic name` };
+    return {
+      ok: false,
+      topic: "unknown",
+      raw,
+      field: "topic",
+      reason: `${where}.topic: expected a topic name`,
+    };
   if (value === undefined)
-    return { ok: false, topic, raw, reason: `${where}.value: required field is missing` };
+    return { ok: false, topic, raw, field: "value", reason: `${where}.value: required field is missing` };
   return { ok: true, topic, value, raw: JSON.stringify(value) };
 }
 
@@ -67,6 +79,7 @@ export function entriesFromNdjson(text: string): Entry[] {
         ok: false,
         topic: "unknown",
         raw: line,
+        field: "(event)",
         reason: `line ${i + 1}: malformed JSON (${(err as Error).message})`,
       });
     }
@@ -106,7 +119,13 @@ export function intake(entries: Entry[], recent: RecentIds): Intake {
   const inThisRequest = new Set<string>();
   entries.forEach((entry, index) => {
     if (!entry.ok) {
-      results.push({ index, status: "rejected", topic: entry.topic, field: "topic", reason: entry.reason });
+      results.push({
+        index,
+        status: "rejected",
+        topic: entry.topic,
+        field: entry.field,
+        reason: entry.reason,
+      });
       records.push(dlqRecord(entry.topic, entry.raw, entry.reason));
       return;
     }

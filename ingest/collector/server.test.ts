@@ -73,7 +73,7 @@ describe("collector", () => {
       rejected: 1,
       results: [
         { status: "accepted" },
-        { status: "rejected", reason: expect.stringMatching(/^line 2: malformed JSON/) },
+        { status: "rejected", field: "(event)", reason: expect.stringMatching(/^line 2: malformed JSON/) },
         { status: "accepted" },
       ],
     });
