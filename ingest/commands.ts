@@ -36,6 +36,10 @@ function kafkaBrokers(): string[] {
   return brokers;
 }
 
+function connectProducer(codec: string): Promise<KafkaProducer> {
+  return KafkaProducer.connect({ brokers: kafkaBrokers(), codec: codecOf(codec), logger: log });
+}
+
 function codecOf(value: string): Codec {
   if (!(CODECS as readonly string[]).includes(value)) {
     throw new LakehouseError(
@@ -144,11 +148,7 @@ export async function ingestGenerate(args: string[]): Promise<number> {
       const databaseUrl = config().databaseUrl;
       if (databaseUrl !== undefined && !flags["no-reference"])
         await loadReferenceInto(databaseUrl, simulator.catalog);
-      const producer = await KafkaProducer.connect({
-        brokers: kafkaBrokers(),
-        codec: codecOf(flags.codec),
-        logger: log,
-      });
+      const producer = await connectProducer(flags.codec);
       const labels = flags.labels === undefined ? undefined : new NdjsonFile(flags.labels);
       try {
         if (backfill) {
@@ -203,11 +203,7 @@ export async function ingestReplay(args: string[]): Promise<number> {
     flags.file !== undefined
       ? readEventsFile(flags.file)
       : await readOlist(flags.olist!, { country: flags.country as Country });
-  const producer = await KafkaProducer.connect({
-    brokers: kafkaBrokers(),
-    codec: codecOf(flags.codec),
-    logger: log,
-  });
+  const producer = await connectProducer(flags.codec);
   const { signal, dispose } = shutdownSignal(log);
   const progress = new Progress({ what: "replay", logger: log });
   try {
@@ -237,11 +233,7 @@ export async function ingestCollect(args: string[]): Promise<number> {
     apiKeys = [randomBytes(18).toString("base64url")];
     log.warn(`API_KEYS is not set: development key for this run: ${apiKeys[0]}`);
   }
-  const producer = await KafkaProducer.connect({
-    brokers: kafkaBrokers(),
-    codec: codecOf(flags.codec),
-    logger: log,
-  });
+  const producer = await connectProducer(flags.codec);
   const app = buildCollector({
     producer,
     apiKeys,

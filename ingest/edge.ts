@@ -13,6 +13,39 @@ import { LIMITS } from "../core/events/schemas.ts";
 export type EdgeResult =
   { ok: true; record: LogRecord } | { ok: false; field: string; reason: string; record: LogRecord };
 
+export type Check = { ok: true; userId: string } | { ok: false; field: string; reason: string };
+
+/**
+ * The edge rules for one event, without building any record: size, topic, schema and
+ * semantics. `raw` is the event's serialised form (its original bytes when there were any).
+ * Callers that serialise events themselves (the generator's worker) use this directly.
+ */
+export function check(
+  topic: string,
+  value: unknown,
+  raw: Uint8Array | string,
+  options: ValidationOptions = {},
+): Check {
+  const size = typeof raw === "string" ? Buffer.byteLength(raw) : raw.length;
+  if (size > LIMITS.maxEventBytes) {
+    return {
+      ok: false,
+      field: "(event)",
+      reason: `(event): ${size} bytes, more than the ${LIMITS.maxEventBytes} an event may have`,
+    };
+  }
+  if (!isEventTopic(topic))
+    return {
+      ok: false,
+      field: "topic",
+      reason: `topic: unknown topic ${JSON.stringify(topic).slice(0, 80)}`,
+    };
+  const result = validateEvent(topic, value, options);
+  return result.ok
+    ? { ok: true, userId: result.event.user_id }
+    : { ok: false, field: result.field, reason: result.reason };
+}
+
 /**
  * Checks one event and returns the record to write: to its topic when valid, otherwise a DLQ
  * record. `raw` is the event's original bytes when there were any (HTTP body, file line).
@@ -23,24 +56,9 @@ export function admit(
   options: ValidationOptions & { raw?: Uint8Array | string } = {},
 ): EdgeResult {
   const raw = options.raw ?? JSON.stringify(value) ?? "";
-  const size = typeof raw === "string" ? Buffer.byteLength(raw) : raw.length;
-  if (size > LIMITS.maxEventBytes) {
-    const reason = `(event): ${size} bytes, more than the ${LIMITS.maxEventBytes} an event may have`;
-    return { ok: false, field: "(event)", reason, record: dlqRecord(topic, raw, reason) };
-  }
-  if (!isEventTopic(topic)) {
-    const reason = `topic: unknown topic ${JSON.stringify(topic).slice(0, 80)}`;
-    return { ok: false, field: "topic", reason, record: dlqRecord(topic, raw, reason) };
-  }
-  const result = validateEvent(topic, value, options);
-  if (!result.ok)
-    return {
-      ok: false,
-      field: result.field,
-      reason: result.reason,
-      record: dlqRecord(topic, raw, result.reason),
-    };
-  return { ok: true, record: { topic, key: result.event.user_id, value: Buffer.from(raw) } };
+  const result = check(topic, value, raw, options);
+  if (!result.ok) return { ...result, record: dlqRecord(topic, raw, result.reason) };
+  return { ok: true, record: { topic, key: result.userId, value: Buffer.from(raw) } };
 }
 
 /** A DLQ record for anything that could not be admitted, keyed by its user when one is known. */

@@ -6,7 +6,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { join } from "node:path";
 import { once } from "node:events";
 import type { EventTopic } from "../core/events/topics.ts";
-import type { AnomalyType } from "./generator/event.ts";
+import { labelLine, type AnomalyType } from "./generator/event.ts";
 import type { EdgePublisher } from "./edge.ts";
 
 export interface EventOutput {
@@ -74,8 +74,7 @@ export class FileOutput implements EventOutput {
 }
 
 function writeLabel(file: NdjsonFile, value: object, labels: AnomalyType[]): void {
-  const id = (value as { transaction_id: string }).transaction_id;
-  file.write(JSON.stringify({ transaction_id: id, anomaly_types: labels }));
+  file.write(labelLine(value, labels));
 }
 
 export class LogOutput implements EventOutput {

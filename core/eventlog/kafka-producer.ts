@@ -62,19 +62,24 @@ class PendingQueue {
 
 const { ERR__QUEUE_FULL } = Kafka.CODES.ERRORS;
 
-/** librdkafka reports plain objects, not Errors: give them our code and retriable flag. */
-function kafkaError(err: Kafka.LibrdKafkaError, what: string): LakehouseError {
+/**
+ * librdkafka reports plain objects, not Errors: give them our code and retriable flag. When
+ * librdkafka does not say, a client-level failure (flush, metadata) counts as retriable and
+ * a refused record as not: with retries unbounded, a refusal is final.
+ */
+function kafkaError(err: Kafka.LibrdKafkaError, what: string, retriableUnlessSaid = true): LakehouseError {
   return new LakehouseError("SERVICE_UNAVAILABLE", `${what}: ${err.message}`, {
     cause: err,
-    retriable: err.isRetriable !== false,
+    retriable: err.isRetriable ?? retriableUnlessSaid,
   });
 }
 
-function refused(err: Kafka.LibrdKafkaError): LakehouseError {
-  return new LakehouseError("SERVICE_UNAVAILABLE", `kafka refused a record: ${err.message}`, {
-    cause: err,
-    retriable: err.isRetriable === true,
-  });
+const refused = (err: Kafka.LibrdKafkaError) => kafkaError(err, "kafka refused a record", false);
+
+/** The key's bytes and its partition: computed the same way on every path. */
+function placed(record: LogRecord, partitions: number): { key: Buffer; partition: number } {
+  const key = Buffer.from(record.key);
+  return { key, partition: partitionFor(key, partitions) };
 }
 
 export class KafkaProducer implements LogProducer {
@@ -113,8 +118,7 @@ export class KafkaProducer implements LogProducer {
     for (const r of records) {
       const partitions = this.partitionCounts.get(r.topic) ?? (await this.partitionCount(r.topic));
       const queues = this.queuesOf(r.topic, partitions);
-      const key = Buffer.from(r.key);
-      const partition = partitionFor(key, partitions);
+      const { key, partition } = placed(r, partitions);
       while (!this.tryProduce(producer, r.topic, partition, r.value, key)) await sleep(5);
       queues[partition]!.push(pending);
     }
@@ -153,9 +157,8 @@ export class KafkaProducer implements LogProducer {
       this.overflow.push(record);
       return false;
     }
-    const key = Buffer.from(record.key);
-    if (this.tryProduce(this.bulk, record.topic, partitionFor(key, partitions), record.value, key))
-      return true;
+    const { key, partition } = placed(record, partitions);
+    if (this.tryProduce(this.bulk, record.topic, partition, record.value, key)) return true;
     this.overflow.push(record);
     return false;
   }
@@ -167,9 +170,8 @@ export class KafkaProducer implements LogProducer {
       if (this.bulkFailure) throw this.bulkFailure;
       const record = this.overflow[0]!;
       const partitions = this.partitionCounts.get(record.topic) ?? (await this.partitionCount(record.topic));
-      const key = Buffer.from(record.key);
-      if (this.tryProduce(producer, record.topic, partitionFor(key, partitions), record.value, key))
-        this.overflow.shift();
+      const { key, partition } = placed(record, partitions);
+      if (this.tryProduce(producer, record.topic, partition, record.value, key)) this.overflow.shift();
       else await sleep(2);
     }
   }

@@ -108,3 +108,11 @@ export function viewEvent(
     },
   };
 }
+
+/** A labels.ndjson line (SPEC section 7): the planted anomaly types of one transaction. */
+export function labelLine(value: object, labels: readonly AnomalyType[]): string {
+  return JSON.stringify({
+    transaction_id: (value as { transaction_id: string }).transaction_id,
+    anomaly_types: labels,
+  });
+}

@@ -4,10 +4,10 @@
  * is by credit: at most `maxOutstanding` batches are in the parent's hands at once.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { validateEvent } from "../../core/events/validate.ts";
-import { dlqRecord } from "../edge.ts";
+import { check, dlqRecord } from "../edge.ts";
 import { simulatorFor, type GenerateOptions } from "../generate.ts";
 import { BatchEncoder } from "./batch.ts";
+import { labelLine } from "./event.ts";
 
 export interface WorkerInput {
   options: GenerateOptions;
@@ -43,21 +43,15 @@ async function post(): Promise<void> {
 
 for (const event of simulator.events()) {
   const json = JSON.stringify(event.value);
-  // The same check as ingest/edge.ts admit(), without building a Buffer the encoder would copy.
-  const result = validateEvent(event.topic, event.value);
+  // The edge rules without admit()'s record: the encoder copies the text itself.
+  const result = check(event.topic, event.value, json);
   if (result.ok) encoder.add(event.topic, event.key, json);
   else {
     rejected++;
     const dlq = dlqRecord(event.topic, json, result.reason);
     encoder.add("dlq.events", dlq.key, dlq.value.toString("utf8"));
   }
-  if (event.labels)
-    encoder.label(
-      JSON.stringify({
-        transaction_id: (event.value as { transaction_id: string }).transaction_id,
-        anomaly_types: event.labels,
-      }),
-    );
+  if (event.labels) encoder.label(labelLine(event.value, event.labels));
   if (encoder.count >= batchSize) await post();
 }
 if (encoder.count > 0) await post();
