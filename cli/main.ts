@@ -33,6 +33,17 @@ export const commands: Record<string, Command> = {
       "produce a recorded file to Kafka: --file events.ndjson | --olist DIR [--country USA]; [--speed 0] (0 = as fast as possible)",
     run: async (args) => (await import("../ingest/commands.ts")).ingestReplay(args),
   },
+  "sink run": {
+    summary:
+      "lake sink: every event and DLQ record into bronze Parquet under LAKE_URI, exactly once; [--group lake-sink] " +
+      "[--max-delay 60s] [--max-rows 1000000] [--max-mb 256] [--work-dir DIR] [--topic-prefix P] [--instance-id ID]",
+    run: async (args) => (await import("../lake/commands.ts")).sinkRun(args),
+  },
+  "lake compact": {
+    summary:
+      "merge the small bronze files of each closed hour into one per hour and table, atomically for readers; [--date D] [--grace 2h]",
+    run: async (args) => (await import("../lake/commands.ts")).lakeCompact(args),
+  },
   config: {
     summary: "validate the environment (SPEC section 2) and print the resulting configuration",
     async run() {

@@ -48,3 +48,50 @@ export interface LogAdmin {
   describeTopics(topics: readonly string[]): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface PartitionOffset extends TopicPartition {
+  /** The next offset to read (Kafka's committed-offset convention). */
+  offset: number;
+}
+
+export interface ConsumedRecord extends TopicPartition {
+  offset: number;
+  /** The log's record timestamp (Kafka: create or append time), ms. */
+  timestamp: number;
+  key: Buffer | null;
+  value: Buffer | null;
+}
+
+export interface RebalanceHandlers {
+  /**
+   * Runs before any record of the new partitions is delivered; the partitions are not taken
+   * until it resolves (cleanup of a dead owner's leftovers goes here).
+   */
+  onAssigned(partitions: TopicPartition[]): Promise<void>;
+  /**
+   * Runs before partitions are given up; the group waits until it resolves, so a worker can
+   * finish and commit what it holds instead of leaving half-done work to the next owner.
+   */
+  onRevoked(partitions: TopicPartition[]): Promise<void>;
+}
+
+/**
+ * A member of a consumer group. Offsets are committed explicitly, only after the work they
+ * cover is durable; `commit` throws FENCED when this member no longer owns a partition.
+ */
+export interface LogConsumer {
+  /** Up to `max` records of owned partitions; may be empty after a short wait. */
+  poll(max: number): Promise<ConsumedRecord[]>;
+  commit(offsets: readonly PartitionOffset[]): Promise<void>;
+  /** Committed offsets of the partitions; -1 when nothing was committed yet. */
+  committed(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]>;
+  /** Partitions this member may commit: assigned ones, and those whose revocation is in progress. */
+  owned(): TopicPartition[];
+  /** Leaves the group (revocation handlers run) and disconnects. */
+  close(): Promise<void>;
+}

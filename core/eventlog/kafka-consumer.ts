@@ -1,0 +1,200 @@
+/**
+ * LogConsumer on librdkafka (node-rdkafka): it reads every codec (kafkajs cannot read LZ4),
+ * batches fetches natively, and lets the application decide when partitions change hands. The
+ * range assignor gives partition N of every topic to the same member, which is the stream
+ * layer's co-partitioning (SPEC section 3) for equally partitioned topics (D8).
+ *
+ * Rebalances are handled by us, not librdkafka's default: on revocation the handler runs (the
+ * sink flushes and commits) before the partitions are released; on assignment the handler
+ * runs (cleanup of a dead owner's leftovers) before the first record is fetched. Records of a
+ * partition being revoked are dropped, never delivered to the application.
+ */
+import Kafka from "node-rdkafka";
+import { LakehouseError } from "../errors.ts";
+import type { Logger } from "../logger.ts";
+import type {
+  ConsumedRecord,
+  LogConsumer,
+  PartitionOffset,
+  RebalanceHandlers,
+  TopicPartition,
+} from "./port.ts";
+
+const ASSIGN = -175;
+const REVOKE = -174;
+/** Errors meaning "this member's generation is gone": its commits must not land. */
+const FENCING_CODES = new Set([
+  22 /* ILLEGAL_GENERATION */, 25 /* UNKNOWN_MEMBER_ID */, 27 /* REBALANCE_IN_PROGRESS */,
+  82 /* FENCED_INSTANCE_ID */,
+]);
+
+export interface KafkaConsumerOptions {
+  brokers: string[];
+  group: string;
+  topics: readonly string[];
+  handlers: RebalanceHandlers;
+  logger: Logger;
+  /**
+   * Static membership (group.instance.id): a restarted worker with the same id takes its
+   * partitions back at once instead of waiting for the dead one's session to time out.
+   */
+  instanceId?: string;
+  /** How long poll waits for records when there are none. */
+  pollWaitMs?: number;
+}
+
+const key = (tp: TopicPartition) => `${tp.topic}/${tp.partition}`;
+
+export class KafkaLogConsumer implements LogConsumer {
+  /** Partitions whose records are delivered. */
+  private readonly owning = new Map<string, TopicPartition>();
+  /** Partitions whose offsets may be committed: `owning` plus those being revoked right now. */
+  private readonly committable = new Map<string, TopicPartition>();
+  private rebalancing: Promise<void> = Promise.resolve();
+  private closed = false;
+
+  private constructor(
+    private readonly consumer: Kafka.KafkaConsumer,
+    private readonly options: KafkaConsumerOptions,
+  ) {}
+
+  static async connect(options: KafkaConsumerOptions): Promise<KafkaLogConsumer> {
+    const consumer = new Kafka.KafkaConsumer(
+      {
+        "group.id": options.group,
+        "metadata.broker.list": options.brokers.join(","),
+        "enable.auto.commit": false,
+        "enable.auto.offset.store": false,
+        "partition.assignment.strategy": "range",
+        "socket.keepalive.enable": true,
+        "session.timeout.ms": 20_000,
+        ...(options.instanceId ? { "group.instance.id": options.instanceId } : {}),
+        "fetch.max.bytes": 64 * 1024 * 1024,
+        "queued.max.messages.kbytes": 128 * 1024,
+        rebalance_cb: (err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) =>
+          self.rebalance(err, assignment),
+      },
+      { "auto.offset.reset": "earliest" },
+    );
+    const self = new KafkaLogConsumer(consumer, options);
+    const log = options.logger;
+    consumer.on("event.error", (err) => log.warn({ err: err.message }, `waiting for kafka: ${err.message}`));
+    await new Promise<void>((resolve, reject) =>
+      consumer.connect({ timeout: 30_000 }, (err) =>
+        err
+          ? reject(new LakehouseError("SERVICE_UNAVAILABLE", `kafka: ${err.message}`, { cause: err }))
+          : resolve(),
+      ),
+    );
+    consumer.setDefaultConsumeTimeout(options.pollWaitMs ?? 200);
+    consumer.subscribe([...options.topics]);
+    return self;
+  }
+
+  /** Rebalances run one after another, in the order librdkafka reported them. */
+  private rebalance(err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]): void {
+    const parts = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
+    const log = this.options.logger;
+    this.rebalancing = this.rebalancing.then(async () => {
+      try {
+        if (err.code === ASSIGN) {
+          log.info({ partitions: parts.map(key) }, `assigned ${parts.length} partitions`);
+          await this.options.handlers.onAssigned(parts);
+          for (const p of parts) {
+            this.owning.set(key(p), p);
+            this.committable.set(key(p), p);
+          }
+          this.consumer.assign(assignment);
+        } else if (err.code === REVOKE) {
+          log.info({ partitions: parts.map(key) }, `revoking ${parts.length} partitions`);
+          for (const p of parts) this.owning.delete(key(p));
+          await this.options.handlers.onRevoked(parts);
+          for (const p of parts) this.committable.delete(key(p));
+          this.consumer.unassign();
+        } else {
+          log.error({ err: err.message }, "rebalance failed");
+        }
+      } catch (e) {
+        log.error({ err: (e as Error).message }, "rebalance handler failed; giving the partitions up");
+        this.owning.clear();
+        this.committable.clear();
+        if (this.consumer.isConnected()) this.consumer.unassign();
+      }
+    });
+  }
+
+  owned(): TopicPartition[] {
+    return [...this.committable.values()];
+  }
+
+  poll(max: number): Promise<ConsumedRecord[]> {
+    if (this.closed) return Promise.resolve([]);
+    return new Promise((resolve, reject) =>
+      this.consumer.consume(max, (err, messages) => {
+        if (err)
+          return reject(new LakehouseError("SERVICE_UNAVAILABLE", `kafka: ${err.message}`, { cause: err }));
+        const out: ConsumedRecord[] = [];
+        for (const m of messages) {
+          if (!this.owning.has(key(m))) continue;
+          out.push({
+            topic: m.topic,
+            partition: m.partition,
+            offset: m.offset,
+            timestamp: m.timestamp ?? 0,
+            key: (m.key as Buffer | null | undefined) ?? null,
+            value: m.value ?? null,
+          });
+        }
+        resolve(out);
+      }),
+    );
+  }
+
+  async commit(offsets: readonly PartitionOffset[]): Promise<void> {
+    const lost = offsets.filter((o) => !this.committable.has(key(o)));
+    if (lost.length > 0)
+      throw new LakehouseError("FENCED", `no longer owns ${lost.map(key).join(", ")}`, { context: { lost } });
+    try {
+      this.consumer.commitSync(
+        offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
+      );
+    } catch (err) {
+      const code = (err as { code?: number }).code ?? 0;
+      if (FENCING_CODES.has(code))
+        throw new LakehouseError("FENCED", `commit refused: ${(err as Error).message}`, { cause: err });
+      throw new LakehouseError("SERVICE_UNAVAILABLE", `commit failed: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+
+  committed(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]> {
+    return new Promise((resolve, reject) =>
+      this.consumer.committed(
+        partitions.map((p) => ({ topic: p.topic, partition: p.partition })),
+        15_000,
+        (err, result) =>
+          err
+            ? reject(
+                new LakehouseError("SERVICE_UNAVAILABLE", `kafka committed offsets: ${err.message}`, {
+                  cause: err,
+                }),
+              )
+            : resolve(
+                result.map((r) => ({
+                  topic: r.topic,
+                  partition: r.partition,
+                  offset: typeof r.offset === "number" && r.offset >= 0 ? r.offset : -1,
+                })),
+              ),
+      ),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await new Promise<void>((resolve) => this.consumer.disconnect(() => resolve()));
+    await this.rebalancing;
+  }
+}

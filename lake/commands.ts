@@ -1,0 +1,104 @@
+/** The lake commands of the `lakehouse` CLI: `sink run` and `lake compact` (SPEC sections 5, 7). */
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseDuration, parseFlags, parseNumber } from "../cli/args.ts";
+import { config } from "../core/config.ts";
+import { LakehouseError } from "../core/errors.ts";
+import { KafkaLogConsumer } from "../core/eventlog/kafka-consumer.ts";
+import { ALL_TOPICS } from "../core/events/topics.ts";
+import { componentLogger } from "../core/logger.ts";
+import { retry } from "../core/retry.ts";
+import { shutdownSignal } from "../core/shutdown.ts";
+import { BronzeWriter } from "./sink/bronze-writer.ts";
+import { LakeSink } from "./sink/sink.ts";
+import { DEFAULT_ROTATION } from "./sink/topic-batch.ts";
+import { openStore } from "./store/open.ts";
+import { compactLake } from "./compact.ts";
+
+const log = componentLogger("lake");
+
+export async function sinkRun(args: string[]): Promise<number> {
+  const flags = parseFlags(args, {
+    group: { type: "string", default: "lake-sink" },
+    "max-delay": { type: "string", default: `${DEFAULT_ROTATION.maxDelayMs / 1000}s` },
+    "max-rows": { type: "string", default: String(DEFAULT_ROTATION.maxRows) },
+    "max-mb": { type: "string", default: String(DEFAULT_ROTATION.maxBytes / 1024 / 1024) },
+    "work-dir": { type: "string" },
+    "topic-prefix": { type: "string", default: "" },
+    "instance-id": { type: "string" },
+  });
+  const brokers = config().kafkaBrokers;
+  if (!brokers)
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      "KAFKA_BROKERS is not set: the standalone sink reads Kafka (the in-process log runs inside `lakehouse demo`)",
+    );
+  const rotation = {
+    maxDelayMs: parseDuration("max-delay", flags["max-delay"]),
+    maxRows: parseNumber("max-rows", flags["max-rows"], { min: 1 }),
+    maxBytes: parseNumber("max-mb", flags["max-mb"], { min: 1, max: 4096 }) * 1024 * 1024,
+  };
+  const { signal, dispose } = shutdownSignal(log);
+  const store = openStore(log, signal);
+  const workDir = flags["work-dir"] ?? (await mkdtemp(join(tmpdir(), "lakehouse-sink-")));
+  const writer = await BronzeWriter.open(workDir);
+  const topicPrefix = flags["topic-prefix"];
+  const topics = ALL_TOPICS.map((t) => topicPrefix + t);
+  const sink = new LakeSink({ group: flags.group, topicPrefix, store, writer, rotation, logger: log });
+  log.info(
+    { lake: store.uri, group: flags.group, rotation },
+    `lake sink: ${topics.join(", ")} -> ${store.uri}`,
+  );
+  const consumer = await retry(
+    () =>
+      KafkaLogConsumer.connect({
+        brokers,
+        group: flags.group,
+        topics,
+        instanceId: flags["instance-id"],
+        handlers: sink.handlers,
+        logger: log,
+      }),
+    { what: `kafka at ${brokers.join(",")}`, logger: log, signal },
+  );
+  try {
+    const stats = await sink.run(consumer, signal);
+    log.info(
+      stats,
+      `lake sink stopped: ${stats.rows} rows, ${stats.rejected} rejected, ${stats.files} files`,
+    );
+    return 0;
+  } finally {
+    await consumer.close();
+    writer.close();
+    await store.close();
+    dispose();
+  }
+}
+
+export async function lakeCompact(args: string[]): Promise<number> {
+  const flags = parseFlags(args, {
+    date: { type: "string" },
+    grace: { type: "string", default: "2h" },
+  });
+  if (flags.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(flags.date))
+    throw new LakehouseError("CONFIG_INVALID", `--date ${JSON.stringify(flags.date)}: expected YYYY-MM-DD`);
+  const grace = parseDuration("grace", flags.grace);
+  const store = openStore(log);
+  try {
+    const stats = await compactLake(store, {
+      date: flags.date,
+      closedBefore: Date.now() - grace,
+      workDir: await mkdtemp(join(tmpdir(), "lakehouse-compact-")),
+      logger: log,
+    });
+    log.info(
+      stats,
+      `compacted ${stats.merged} of ${stats.hours} closed hours (${stats.rows} rows, ${stats.removed} files removed)`,
+    );
+    return 0;
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * Brings the live bronze files under a prefix to local disk for DuckDB (it cannot fetch its S3
+ * extension on these machines). A `file://` lake is read in place. Files a compacted file
+ * replaces are skipped (live-files.ts).
+ */
+import { join } from "node:path";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import type { ObjectStore } from "./store/port.ts";
+import { isCompacted, liveKeys, replacedBy } from "./live-files.ts";
+
+export interface LocalFile {
+  key: string;
+  path: string;
+}
+
+async function localCopy(store: ObjectStore, key: string, cacheDir: string): Promise<string> {
+  const inPlace = store.localPath(key);
+  if (inPlace) return inPlace;
+  const path = join(cacheDir, ...key.split("/"));
+  await store.getFile(key, path);
+  return path;
+}
+
+/** Every live Parquet file under `prefix`, as local paths. */
+export async function fetchLive(
+  store: ObjectStore,
+  prefix: string,
+  cacheDir: string,
+  conn: DuckDBConnection,
+): Promise<LocalFile[]> {
+  const keys = (await store.list(prefix)).map((o) => o.key).filter((k) => k.endsWith(".parquet"));
+  const replaces = new Map<string, string[]>();
+  const fetched = new Map<string, string>();
+  for (const key of keys.filter(isCompacted)) {
+    const path = await localCopy(store, key, cacheDir);
+    fetched.set(key, path);
+    replaces.set(key, await replacedBy(conn, path));
+  }
+  const live = liveKeys(keys, replaces);
+  const files: LocalFile[] = [];
+  for (const key of live)
+    files.push({ key, path: fetched.get(key) ?? (await localCopy(store, key, cacheDir)) });
+  return files;
+}

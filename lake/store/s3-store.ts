@@ -1,0 +1,185 @@
+/**
+ * The lake in S3 or MinIO. Single PUTs are atomic in S3; files over the multipart threshold go
+ * through lib-storage's parallel multipart upload, which S3 also makes visible only when
+ * complete. Every call waits out an unreachable endpoint with logged backoff (the SDK's own
+ * retries cover single hiccups), so a worker outlives a MinIO restart.
+ */
+import { createReadStream, createWriteStream } from "node:fs";
+import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { dirname, join, basename } from "node:path";
+import { pipeline } from "node:stream/promises";
+import type { Readable } from "node:stream";
+import { randomBytes } from "node:crypto";
+import {
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import { Upload } from "@aws-sdk/lib-storage";
+import type { S3Settings } from "../../core/config.ts";
+import type { Logger } from "../../core/logger.ts";
+import { retry } from "../../core/retry.ts";
+import type { ObjectInfo, ObjectStore } from "./port.ts";
+
+const MULTIPART_THRESHOLD = 16 * 1024 * 1024;
+const PART_SIZE = 8 * 1024 * 1024;
+
+export class S3Store implements ObjectStore {
+  readonly uri: string;
+  private readonly client: S3Client;
+  private readonly root: string;
+  private readonly what: string;
+
+  constructor(
+    private readonly bucket: string,
+    prefix: string,
+    settings: S3Settings,
+    private readonly logger: Logger,
+    private readonly signal?: AbortSignal,
+  ) {
+    this.root = prefix === "" ? "" : `${prefix}/`;
+    this.uri = `s3://${bucket}${prefix === "" ? "" : `/${prefix}`}`;
+    this.what = `s3 at ${settings.endpoint ?? "aws"} (bucket ${bucket})`;
+    this.client = new S3Client({
+      endpoint: settings.endpoint,
+      region: settings.region,
+      forcePathStyle: settings.forcePathStyle,
+      credentials:
+        settings.accessKeyId && settings.secretAccessKey
+          ? { accessKeyId: settings.accessKeyId, secretAccessKey: settings.secretAccessKey }
+          : undefined,
+      maxAttempts: 3,
+    });
+  }
+
+  private call<T>(fn: () => Promise<T>): Promise<T> {
+    return retry(fn, { what: this.what, logger: this.logger, signal: this.signal, maxDelayMs: 10_000 });
+  }
+
+  localPath(): undefined {
+    return undefined;
+  }
+
+  async putFile(key: string, localPath: string): Promise<void> {
+    const { size } = await stat(localPath);
+    if (size <= MULTIPART_THRESHOLD) {
+      await this.call(() =>
+        this.client.send(
+          new PutObjectCommand({
+            Bucket: this.bucket,
+            Key: this.root + key,
+            Body: createReadStream(localPath),
+            ContentLength: size,
+            ChecksumAlgorithm: "CRC32",
+          }),
+        ),
+      );
+      return;
+    }
+    await this.call(() =>
+      new Upload({
+        client: this.client,
+        params: {
+          Bucket: this.bucket,
+          Key: this.root + key,
+          Body: createReadStream(localPath),
+          ChecksumAlgorithm: "CRC32",
+        },
+        partSize: PART_SIZE,
+        queueSize: 4,
+        leavePartsOnError: false,
+      }).done(),
+    );
+  }
+
+  async putBytes(key: string, body: Buffer | string): Promise<void> {
+    await this.call(() =>
+      this.client.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.root + key,
+          Body: body,
+          ChecksumAlgorithm: "CRC32",
+        }),
+      ),
+    );
+  }
+
+  async getBytes(key: string): Promise<Buffer | undefined> {
+    return this.call(async () => {
+      try {
+        const out = await this.client.send(
+          new GetObjectCommand({ Bucket: this.bucket, Key: this.root + key }),
+        );
+        return Buffer.from(await out.Body!.transformToByteArray());
+      } catch (err) {
+        if (err instanceof NoSuchKey) return undefined;
+        throw err;
+      }
+    });
+  }
+
+  async getFile(key: string, localPath: string): Promise<void> {
+    await mkdir(dirname(localPath), { recursive: true });
+    const temp = join(dirname(localPath), `.tmp-${randomBytes(6).toString("hex")}-${basename(localPath)}`);
+    try {
+      await this.call(async () => {
+        const out = await this.client.send(
+          new GetObjectCommand({ Bucket: this.bucket, Key: this.root + key }),
+        );
+        await pipeline(out.Body as Readable, createWriteStream(temp));
+      });
+      await rename(temp, localPath);
+    } finally {
+      await rm(temp, { force: true });
+    }
+  }
+
+  async list(prefix: string): Promise<ObjectInfo[]> {
+    const found: ObjectInfo[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.call(() =>
+        this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.root + prefix,
+            ContinuationToken: token,
+          }),
+        ),
+      );
+      for (const o of page.Contents ?? []) {
+        found.push({ key: o.Key!.slice(this.root.length), size: o.Size ?? 0, etag: o.ETag ?? "" });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return found;
+  }
+
+  async delete(keys: readonly string[]): Promise<void> {
+    for (let i = 0; i < keys.length; i += 1000) {
+      const chunk = keys.slice(i, i + 1000);
+      const out = await this.call(() =>
+        this.client.send(
+          new DeleteObjectsCommand({
+            Bucket: this.bucket,
+            Delete: { Objects: chunk.map((k) => ({ Key: this.root + k })), Quiet: true },
+          }),
+        ),
+      );
+      if (out.Errors && out.Errors.length > 0) {
+        const first = out.Errors[0]!;
+        throw new Error(
+          `S3 refused to delete ${out.Errors.length} objects, first ${first.Key}: ${first.Message}`,
+        );
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+}
