@@ -1,0 +1,94 @@
+/**
+ * The lake sink end to end: a generated backfill is produced to its own topics first, then the
+ * sink reads it all from Kafka and writes bronze Parquet to LAKE_URI (a local directory or the
+ * real MinIO). Prints events/s from the sink's start to its last commit, flush p50/p99, bytes
+ * per event in the lake and peak RSS. Batches of --max-rows (default 250k) with a 1 s maximum delay.
+ *
+ *   KAFKA_BROKERS=127.0.0.1:9092 node bin/run-ts.mjs bench/sink/sink.ts --days 1 --lake file:///tmp/bench-lake
+ *   KAFKA_BROKERS=127.0.0.1:9092 node bin/run-ts.mjs bench/sink/sink.ts --days 1 --lake s3://lakehouse/bench
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../../core/config.ts";
+import { KafkaAdmin } from "../../core/eventlog/kafka-admin.ts";
+import { KafkaLogConsumer } from "../../core/eventlog/kafka-consumer.ts";
+import { KafkaProducer } from "../../core/eventlog/kafka-producer.ts";
+import { ALL_TOPICS } from "../../core/events/topics.ts";
+import { localServers } from "../../core/local-servers.ts";
+import { createLogger } from "../../core/logger.ts";
+import { simulatorFor } from "../../ingest/generate.ts";
+import { DEFAULT_TOPIC_OPTIONS, topicSpecs } from "../../ingest/topics.ts";
+import { BronzeWriter } from "../../lake/sink/bronze-writer.ts";
+import { LakeSink } from "../../lake/sink/sink.ts";
+import { DEFAULT_ROTATION } from "../../lake/sink/topic-batch.ts";
+import { openStore } from "../../lake/store/open.ts";
+import { peakRssMb } from "../measure.ts";
+import { backfillWorkload } from "../ingest/workload.ts";
+
+const { values, options } = backfillWorkload({
+  lake: { type: "string", default: "file:///tmp/bench-lake" },
+  "max-rows": { type: "string", default: "250000" },
+});
+const servers = localServers();
+const logger = createLogger({ level: "warn" });
+const brokers = servers.kafkaBrokers;
+const prefix = `bench-${randomBytes(3).toString("hex")}.`;
+const lakeUri = `${values.lake!.replace(/\/+$/, "")}/${prefix.slice(0, -1)}`;
+
+const admin = await KafkaAdmin.connect(brokers, logger);
+await admin.createTopics(topicSpecs(DEFAULT_TOPIC_OPTIONS).map((s) => ({ ...s, topic: prefix + s.topic })));
+await admin.close();
+const producer = await KafkaProducer.connect({ brokers, logger });
+let produced = 0;
+for (const e of simulatorFor(options).events()) {
+  while (
+    !producer.enqueue({ topic: prefix + e.topic, key: e.key, value: Buffer.from(JSON.stringify(e.value)) })
+  )
+    await producer.waitForRoom();
+  produced++;
+}
+await producer.close();
+console.log(`produced ${produced} events to ${prefix}*`);
+
+const cfg = loadConfig({
+  ...process.env,
+  LAKE_URI: lakeUri,
+  S3_ENDPOINT: servers.s3.endpoint,
+  S3_ACCESS_KEY_ID: servers.s3.accessKeyId,
+  S3_SECRET_ACCESS_KEY: servers.s3.secretAccessKey,
+});
+const store = openStore(logger, undefined, cfg);
+const writer = await BronzeWriter.open(mkdtempSync(join(tmpdir(), "bench-sink-")));
+const sink = new LakeSink({
+  group: `${prefix}sink`,
+  topicPrefix: prefix,
+  store,
+  writer,
+  rotation: { ...DEFAULT_ROTATION, maxRows: Number(values["max-rows"]), maxDelayMs: 1000 },
+  logger,
+});
+const consumer = await KafkaLogConsumer.connect({
+  brokers,
+  group: `${prefix}sink`,
+  topics: ALL_TOPICS.map((t) => prefix + t),
+  handlers: sink.handlers,
+  logger,
+});
+const stop = new AbortController();
+const t0 = performance.now();
+const running = sink.run(consumer, stop.signal);
+while (sink.stats.rows + sink.stats.rejected < produced) await new Promise((r) => setTimeout(r, 50));
+const seconds = (performance.now() - t0) / 1000;
+stop.abort();
+await running;
+await consumer.close();
+writer.close();
+const bytes = (await store.list("bronze/")).reduce((n, o) => n + o.size, 0);
+await store.close();
+console.log(
+  `sink -> ${cfg.lake.uri}: ${produced} events in ${seconds.toFixed(2)} s = ${Math.round(produced / seconds).toLocaleString("en")} events/s, ` +
+    `${sink.stats.files} files, ${(bytes / produced).toFixed(1)} bytes/event, ` +
+    `batches ${sink.stats.batches}, peak RSS ${peakRssMb()} MB`,
+);
