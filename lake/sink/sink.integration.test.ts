@@ -28,6 +28,7 @@ import { parseBronzeKey } from "../layout.ts";
 import { S3Store } from "../store/s3-store.ts";
 import { BronzeWriter } from "./bronze-writer.ts";
 import { LakeSink } from "./sink.ts";
+import type { RotationPolicy } from "./topic-batch.ts";
 
 const up = (await requireServer("kafka")) && (await requireServer("s3"));
 const servers = localServers();
@@ -200,6 +201,40 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
     }
   };
 
+  /** Runs the sink in this process over the test's topics while `body` runs, then stops it. */
+  const withSink = async (
+    t: Awaited<ReturnType<typeof fresh>>,
+    rotation: RotationPolicy,
+    body: (consumer: KafkaLogConsumer) => Promise<void>,
+  ) => {
+    const writer = await BronzeWriter.open(mkdtempSync(join(tmpdir(), "sink-work-")));
+    const sink = new LakeSink({
+      group: t.group,
+      topicPrefix: t.prefix,
+      store: t.store,
+      writer,
+      rotation,
+      logger,
+    });
+    const consumer = await KafkaLogConsumer.connect({
+      brokers,
+      group: t.group,
+      topics: ALL_TOPICS.map((x) => t.prefix + x),
+      handlers: sink.handlers,
+      logger,
+    });
+    const stop = new AbortController();
+    const running = sink.run(consumer, stop.signal);
+    try {
+      await body(consumer);
+    } finally {
+      stop.abort();
+      await running;
+      await consumer.close();
+      writer.close();
+    }
+  };
+
   /** Every accepted event once, every hostile record as a DLQ row, nothing twice. */
   const expectExactlyOnce = async (store: S3Store) => {
     const { tables, files } = await readLake(store, conn);
@@ -236,32 +271,9 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
     async () => {
       const t = await fresh();
       await produce(t.prefix, events);
-      const writer = await BronzeWriter.open(mkdtempSync(join(tmpdir(), "sink-work-")));
-      const sink = new LakeSink({
-        group: t.group,
-        topicPrefix: t.prefix,
-        store: t.store,
-        writer,
-        rotation: { maxRows: 4000, maxBytes: 64 << 20, maxDelayMs: 1000 },
-        logger,
-      });
-      const consumer = await KafkaLogConsumer.connect({
-        brokers,
-        group: t.group,
-        topics: ALL_TOPICS.map((x) => t.prefix + x),
-        handlers: sink.handlers,
-        logger,
-      });
-      const stop = new AbortController();
-      const running = sink.run(consumer, stop.signal);
-      try {
+      await withSink(t, { maxRows: 4000, maxBytes: 64 << 20, maxDelayMs: 1000 }, async () => {
         await waitFor("the sink to catch up", () => caughtUp(t.prefix, t.group), 120_000);
-      } finally {
-        stop.abort();
-        await running;
-        await consumer.close();
-        writer.close();
-      }
+      });
       const { files } = await expectExactlyOnce(t.store);
       // Files are named by their offsets and sit in the hour of their rows' event time.
       const cache = mkdtempSync(join(tmpdir(), "sink-hours-"));
@@ -295,6 +307,7 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
       const t = await fresh();
       await produce(t.prefix, events);
       const removedLogs: string[] = [];
+      const assigned = new Set<ChildProcess>();
       const start = (faults?: string): ChildProcess => {
         const child = spawn(
           process.execPath,
@@ -330,6 +343,7 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
         child.stdout.on("data", (chunk: Buffer) => {
           for (const line of chunk.toString().split("\n"))
             if (line.includes("uncommitted write")) removedLogs.push(line);
+            else if (line.includes('"msg":"assigned ')) assigned.add(child);
         });
         return child;
       };
@@ -349,6 +363,8 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
         await exited(child);
       }
       const last = start();
+      // The earlier runs may have finished the work: SIGTERM only once this one is in the group.
+      await waitFor("the last run's assignment", async () => assigned.has(last), 60_000);
       await waitFor("the sink to catch up", () => caughtUp(t.prefix, t.group), 180_000);
       last.kill("SIGTERM");
       expect(await exited(last)).toBe(0);
@@ -363,26 +379,8 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
     { timeout: 60_000 },
     async () => {
       const t = await fresh();
-      const writer = await BronzeWriter.open(mkdtempSync(join(tmpdir(), "sink-work-")));
       const maxDelayMs = 2000;
-      const sink = new LakeSink({
-        group: t.group,
-        topicPrefix: t.prefix,
-        store: t.store,
-        writer,
-        rotation: { maxRows: 1_000_000, maxBytes: 256 << 20, maxDelayMs },
-        logger,
-      });
-      const consumer = await KafkaLogConsumer.connect({
-        brokers,
-        group: t.group,
-        topics: ALL_TOPICS.map((x) => t.prefix + x),
-        handlers: sink.handlers,
-        logger,
-      });
-      const stop = new AbortController();
-      const running = sink.run(consumer, stop.signal);
-      try {
+      await withSink(t, { maxRows: 1_000_000, maxBytes: 256 << 20, maxDelayMs }, async (consumer) => {
         await waitFor(
           "the assignment",
           async () => consumer.owned().length === ALL_TOPICS.length * 6,
@@ -398,12 +396,7 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
         );
         const took = Date.now() - acked;
         expect(took).toBeLessThan(maxDelayMs + 1500);
-      } finally {
-        stop.abort();
-        await running;
-        await consumer.close();
-        writer.close();
-      }
+      });
       await t.store.close();
     },
   );
@@ -414,32 +407,9 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
     async () => {
       const t = await fresh();
       await produce(t.prefix, events);
-      const writer = await BronzeWriter.open(mkdtempSync(join(tmpdir(), "sink-work-")));
-      const sink = new LakeSink({
-        group: t.group,
-        topicPrefix: t.prefix,
-        store: t.store,
-        writer,
-        rotation: { maxRows: 1500, maxBytes: 64 << 20, maxDelayMs: 500 },
-        logger,
-      });
-      const consumer = await KafkaLogConsumer.connect({
-        brokers,
-        group: t.group,
-        topics: ALL_TOPICS.map((x) => t.prefix + x),
-        handlers: sink.handlers,
-        logger,
-      });
-      const stop = new AbortController();
-      const running = sink.run(consumer, stop.signal);
-      try {
+      await withSink(t, { maxRows: 1500, maxBytes: 64 << 20, maxDelayMs: 500 }, async () => {
         await waitFor("the sink to catch up", () => caughtUp(t.prefix, t.group), 120_000);
-      } finally {
-        stop.abort();
-        await running;
-        await consumer.close();
-        writer.close();
-      }
+      });
       const before = await readLake(t.store, conn);
       const hourOf = (key: string) => key.slice(0, key.lastIndexOf("/"));
       expect(before.files.length).toBeGreaterThan(new Set(before.files.map(hourOf)).size);
