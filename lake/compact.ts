@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import type { Logger } from "../core/logger.ts";
 import { BRONZE_TABLES, compactedGeneration, compactedKey, HOUR_MS } from "./layout.ts";
-import { isCompacted, liveKeys, replacedBy, REPLACES_KEY } from "./live-files.ts";
+import { localCopy, splitLive } from "./fetch.ts";
+import { REPLACES_KEY } from "./live-files.ts";
 import type { ObjectStore } from "./store/port.ts";
 
 export interface CompactOptions {
@@ -53,20 +54,11 @@ export async function compactLake(store: ObjectStore, options: CompactOptions): 
         byHour.set(m[1]!, [...(byHour.get(m[1]!) ?? []), key]);
       }
       for (const [dir, keys] of byHour) {
-        const local = new Map<string, string>();
-        const fetch = async (key: string) => {
-          const path = store.localPath(key) ?? join(options.workDir, ...key.split("/"));
-          if (!store.localPath(key)) await store.getFile(key, path);
-          local.set(key, path);
-          return path;
-        };
-        const replaces = new Map<string, string[]>();
-        for (const key of keys.filter(isCompacted))
-          replaces.set(key, await replacedBy(conn, await fetch(key)));
-        const live = liveKeys(keys, replaces);
-        const leftovers = keys.filter((k) => !live.includes(k));
+        const { live, replaced, local } = await splitLive(store, keys, options.workDir, conn);
+        const leftovers = [...replaced];
         if (live.length > 1) {
-          for (const key of live) if (!local.has(key)) await fetch(key);
+          for (const key of live)
+            if (!local.has(key)) local.set(key, await localCopy(store, key, options.workDir));
           const generation = Math.max(0, ...keys.map((k) => compactedGeneration(k) ?? 0)) + 1;
           const target = compactedKey(table, dir, generation);
           const out = join(options.workDir, `${table}-${generation}-${stats.merged}.parquet`);

@@ -13,7 +13,7 @@ import { DLQ_TOPIC, type Topic } from "../../core/events/topics.ts";
 import { bronzeKey } from "../layout.ts";
 import { shapeLiteral } from "../bronze-schema.ts";
 import { inspect, rejectRecord, schemaReason } from "./rejects.ts";
-import type { SinkRecord, TopicBatch } from "./topic-batch.ts";
+import { TopicBatch, type SinkRecord } from "./topic-batch.ts";
 
 export interface WrittenFile {
   /** Lake key the file belongs under. */
@@ -35,15 +35,9 @@ export interface WriteResult {
 
 const MAX_LINE_BYTES = 64 * 1024 * 1024;
 const IOV_MAX = 1024;
-const CLOSE = Buffer.from("}\n");
 
 function sqlString(s: string): string {
   return `'${s.replaceAll("'", "''")}'`;
-}
-
-function line(record: SinkRecord, value: Buffer): Buffer[] {
-  const head = `{"p":${record.partition},"o":${record.offset},"t":${record.timestamp},"n":${value.length},"v":`;
-  return [Buffer.from(head), value, CLOSE];
 }
 
 async function writeLines(path: string, lines: readonly Buffer[]): Promise<void> {
@@ -101,48 +95,42 @@ export class BronzeWriter {
         await this.stage(topic, join(dir, "in.ndjson"), true);
         suspects.push(...(await this.keep(rows, batch.lineRecords)));
       }
-      const rejected: { record: SinkRecord; dlq: Buffer }[] = [];
-      const retried: SinkRecord[] = [];
-      const canonical = new Map<SinkRecord, string>();
-      const retryLines: Buffer[] = [];
+      // Suspects are read again in canonical spelling, or become DLQ rows at their own position.
+      const retry = new TopicBatch(topic);
+      const rejected = new TopicBatch(DLQ_TOPIC);
+      const original = new Map<SinkRecord, SinkRecord>();
+      const reject = (record: SinkRecord, reason: string) =>
+        rejected.add(
+          { ...record, value: Buffer.from(JSON.stringify(rejectRecord(topic, record, reason))) },
+          0,
+        );
       for (const record of suspects) {
         const seen = inspect(record.value);
-        if (seen.ok) {
-          canonical.set(record, seen.canonical);
-          retried.push(record);
-          retryLines.push(...line(record, Buffer.from(seen.canonical)));
-        } else {
-          rejected.push({
-            record,
-            dlq: Buffer.from(JSON.stringify(rejectRecord(topic, record, seen.reason))),
-          });
+        if (!seen.ok) {
+          reject(record, seen.reason);
+          continue;
         }
+        const copy = { ...record, value: Buffer.from(seen.canonical) };
+        original.set(copy, record);
+        retry.add(copy, 0);
       }
-      if (retried.length > 0) {
-        await writeLines(join(dir, "retry.ndjson"), retryLines);
+      if (!retry.empty) {
+        await writeLines(join(dir, "retry.ndjson"), retry.lines);
         await this.stage(topic, join(dir, "retry.ndjson"), false);
-        for (const record of await this.keep(rows, retried)) {
-          const reason = schemaReason(topic, canonical.get(record)!);
-          rejected.push({ record, dlq: Buffer.from(JSON.stringify(rejectRecord(topic, record, reason))) });
-        }
+        for (const copy of await this.keep(rows, retry.lineRecords))
+          reject(original.get(copy)!, schemaReason(topic, copy.value!.toString()));
       }
-      if (rejected.length > 0) {
-        await writeLines(
-          join(dir, "rejects.ndjson"),
-          rejected.flatMap((r) => line(r.record, r.dlq)),
-        );
+      if (!rejected.empty) {
+        await writeLines(join(dir, "rejects.ndjson"), rejected.lines);
         await this.stage(DLQ_TOPIC, join(dir, "rejects.ndjson"), false);
-        const unreadable = await this.keep(
-          rejects,
-          rejected.map((r) => r.record),
-        );
+        const unreadable = await this.keep(rejects, rejected.lineRecords);
         if (unreadable.length > 0)
           throw new Error(`${unreadable.length} DLQ rows the sink built itself did not load`);
       }
       const files = await this.emit(rows, topic, topic, join(dir, "out"), ingestedAt);
-      if (rejects !== rows && rejected.length > 0)
+      if (rejects !== rows && !rejected.empty)
         files.push(...(await this.emit(rejects, DLQ_TOPIC, topic, join(dir, "rejects"), ingestedAt)));
-      return { files, rows: files.reduce((n, f) => n + f.rows, 0), rejected: rejected.length, dir };
+      return { files, rows: files.reduce((n, f) => n + f.rows, 0), rejected: rejected.rows, dir };
     } finally {
       this.tables.clear();
       await this.conn.run(

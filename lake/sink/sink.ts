@@ -63,6 +63,7 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
 
 export class LakeSink {
   readonly stats: SinkStats = { rows: 0, rejected: 0, files: 0, batches: 0 };
+  /** Keyed by Kafka topic; each batch is named by its lake table (the topic without the prefix). */
   private readonly batches = new Map<string, TopicBatch>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private failure: Error | undefined;
@@ -96,10 +97,9 @@ export class LakeSink {
       if (this.failure !== undefined) throw this.failure;
       const records = await consumer.poll(POLL_MAX);
       const now = Date.now();
-      const prefix = this.options.topicPrefix ?? "";
-      for (const record of records) this.batchOf(record.topic.slice(prefix.length)).add(record, now);
+      for (const record of records) this.batchOf(record.topic).add(record, now);
       for (const [topic, batch] of this.batches) {
-        bufferedRows.set({ topic }, batch.rows);
+        bufferedRows.set({ topic: batch.topic }, batch.rows);
         const reason = rotationDue(batch, this.options.rotation, now);
         if (reason) await this.startFlush(topic, reason);
       }
@@ -108,8 +108,12 @@ export class LakeSink {
 
   private batchOf(topic: string): TopicBatch {
     let batch = this.batches.get(topic);
-    if (!batch) this.batches.set(topic, (batch = new TopicBatch(topic)));
+    if (!batch) this.batches.set(topic, (batch = this.newBatch(topic)));
     return batch;
+  }
+
+  private newBatch(topic: string): TopicBatch {
+    return new TopicBatch(topic.slice((this.options.topicPrefix ?? "").length));
   }
 
   /** Writes what every topic holds and waits for all of it to be committed. */
@@ -123,8 +127,8 @@ export class LakeSink {
     await this.inFlight.get(topic);
     const batch = this.batches.get(topic);
     if (!batch || batch.empty) return;
-    this.batches.set(topic, new TopicBatch(topic));
-    const job = this.flush(batch, reason)
+    this.batches.set(topic, this.newBatch(topic));
+    const job = this.flush(batch, topic, reason)
       .catch((err: unknown) => {
         this.failure ??= err instanceof Error ? err : new Error(String(err));
       })
@@ -134,7 +138,7 @@ export class LakeSink {
     this.inFlight.set(topic, job);
   }
 
-  private async flush(batch: TopicBatch, reason: string): Promise<void> {
+  private async flush(batch: TopicBatch, topic: string, reason: string): Promise<void> {
     const { store, writer, group } = this.options;
     const started = performance.now();
     const result = await writer.write(batch, Date.now());
@@ -156,7 +160,7 @@ export class LakeSink {
       await inParallel(result.files, UPLOAD_CONCURRENCY, (f) => store.putFile(f.key, f.path));
       uploaded = performance.now();
       faultPoint("sink.after-upload");
-      await this.commit(batch);
+      await this.commit(batch, topic);
       faultPoint("sink.after-commit");
     } finally {
       await writer.discard(result);
@@ -169,10 +173,9 @@ export class LakeSink {
     });
   }
 
-  private async commit(batch: TopicBatch): Promise<void> {
+  private async commit(batch: TopicBatch, topic: string): Promise<void> {
     const consumer = this.consumer!;
     const owned = new Set(consumer.owned().map((p) => `${p.topic}/${p.partition}`));
-    const topic = (this.options.topicPrefix ?? "") + batch.topic;
     const offsets: PartitionOffset[] = [];
     for (const [partition, span] of batch.spans) {
       if (owned.has(`${topic}/${partition}`)) offsets.push({ topic, partition, offset: span.last + 1 });
