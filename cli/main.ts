@@ -33,6 +33,12 @@ export const commands: Record<string, Command> = {
       "produce a recorded file to Kafka: --file events.ndjson | --olist DIR [--country USA]; [--speed 0] (0 = as fast as possible)",
     run: async (args) => (await import("../ingest/commands.ts")).ingestReplay(args),
   },
+  "stream run": {
+    summary:
+      "stream worker: event-time operators over the event topics into Postgres, exactly once; [--group stream-processor] " +
+      "[--lateness 2m] [--idle 30s] [--batch-size 20000] [--instance-id ID] [--metrics-port 9464] [--max-restarts 5]",
+    run: async (args) => (await import("../stream/commands.ts")).streamRun(args),
+  },
   "sink run": {
     summary:
       "lake sink: every event and DLQ record into bronze Parquet under LAKE_URI, exactly once; [--group lake-sink] " +

@@ -45,3 +45,31 @@ export function histogram<L extends string>(
     new Histogram<L>({ name, help, labelNames, buckets, registers: [registry] })
   );
 }
+
+/**
+ * Serves /metrics (and /health) on `port` for services without an HTTP server of their own
+ * (stream worker, sink). Port 0 picks a free one; the returned close() stops it.
+ */
+export async function serveMetrics(
+  port: number,
+  host = "127.0.0.1",
+): Promise<{ port: number; close: () => Promise<void> }> {
+  const { createServer } = await import("node:http");
+  collectProcessMetrics();
+  const server = createServer((req, res) => {
+    if (req.url === "/metrics") {
+      registry.metrics().then(
+        (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
+        (err: Error) => res.writeHead(500).end(err.message),
+      );
+    } else if (req.url === "/health")
+      res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
+    else res.writeHead(404).end();
+  });
+  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, host, resolve));
+  const address = server.address();
+  return {
+    port: typeof address === "object" && address ? address.port : port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

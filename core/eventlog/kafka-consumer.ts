@@ -22,6 +22,8 @@ import type {
 
 const ASSIGN = -175;
 const REVOKE = -174;
+/** librdkafka's logical offset for "the oldest record still in the log". */
+const OFFSET_BEGINNING = -2;
 /** Errors meaning "this member's generation is gone": its commits must not land. */
 const FENCING_CODES = new Set([
   22 /* ILLEGAL_GENERATION */, 25 /* UNKNOWN_MEMBER_ID */, 27 /* REBALANCE_IN_PROGRESS */,
@@ -99,12 +101,18 @@ export class KafkaLogConsumer implements LogConsumer {
       try {
         if (err.code === ASSIGN) {
           log.info({ partitions: parts.map(key) }, `assigned ${parts.length} partitions`);
-          await this.options.handlers.onAssigned(parts);
+          const starts = (await this.options.handlers.onAssigned(parts)) ?? [];
+          const startOf = new Map(starts.map((s) => [key(s), s.offset < 0 ? OFFSET_BEGINNING : s.offset]));
           for (const p of parts) {
             this.owning.set(key(p), p);
             this.committable.set(key(p), p);
           }
-          this.consumer.assign(assignment);
+          this.consumer.assign(
+            assignment.map((a) => {
+              const offset = startOf.get(key(a));
+              return offset === undefined ? a : { topic: a.topic, partition: a.partition, offset };
+            }),
+          );
         } else if (err.code === REVOKE) {
           log.info({ partitions: parts.map(key) }, `revoking ${parts.length} partitions`);
           for (const p of parts) this.owning.delete(key(p));

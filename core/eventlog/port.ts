@@ -70,9 +70,12 @@ export interface ConsumedRecord extends TopicPartition {
 export interface RebalanceHandlers {
   /**
    * Runs before any record of the new partitions is delivered; the partitions are not taken
-   * until it resolves (cleanup of a dead owner's leftovers goes here).
+   * until it resolves (cleanup of a dead owner's leftovers goes here). It may return where to
+   * start reading each partition (the stream layer keeps its offsets in Postgres); offset -1
+   * means the beginning of the log, and a partition it does not name starts at the group's
+   * committed offset.
    */
-  onAssigned(partitions: TopicPartition[]): Promise<void>;
+  onAssigned(partitions: TopicPartition[]): Promise<PartitionOffset[] | void>;
   /**
    * Runs before partitions are given up; the group waits until it resolves, so a worker can
    * finish and commit what it holds instead of leaving half-done work to the next owner.

@@ -1,35 +1,16 @@
 /**
  * Planted anomalies with ground truth. Each episode happens to a user reserved for it (never
  * a normal shopper), so the whole history the detector sees for that user is known here and
- * the labels are exact. The thresholds below are the detection rules the stream layer
- * implements; each episode is shaped to trip its own rule and no other:
- *
- * - high_value: one order above 5000.
- * - unusual_quantity: one item with quantity above 10.
- * - rapid_transactions: 5 or more transactions by one user within 60 s.
- * - card_testing: 5 or more tiny payments (under 5.00) by one user within 5 minutes.
- * - velocity_amount: 2 or more payments by one user within 5 minutes summing above 10000.
- * - statistical_outlier: with 5 or more earlier payments, an amount more than 4 standard
- *   deviations above the user's mean and at least 10 times it.
+ * the labels are exact. Each episode is shaped to trip its own rule (core/anomaly-rules.ts)
+ * and no other.
  */
 import type { Catalog } from "../reference/catalog.ts";
 import { CATEGORIES } from "../reference/categories.ts";
 import { transactionEvent, viewEvent, type AnomalyType, type GeneratedEvent } from "./event.ts";
 import type { Random } from "./random.ts";
+import { RULES } from "../../core/anomaly-rules.ts";
 
-export const RULES = {
-  highValue: 5000,
-  unusualQuantity: 10,
-  rapidCount: 5,
-  rapidWindowMs: 60_000,
-  tinyAmount: 5,
-  cardTestingCount: 5,
-  velocityWindowMs: 5 * 60_000,
-  velocitySum: 10_000,
-  outlierMinHistory: 5,
-  outlierSigmas: 4,
-  outlierRatio: 10,
-} as const;
+export { RULES };
 
 /** How much time before and after its anchor an episode needs inside the simulated period. */
 export const EPISODE_SPAN = { beforeMs: 15 * 60_000, afterMs: 5 * 60_000 } as const;

@@ -2,15 +2,9 @@
 import type { EventByTopic } from "../../core/events/schemas.ts";
 import type { EventTopic } from "../../core/events/topics.ts";
 
-export const ANOMALY_TYPES = [
-  "high_value",
-  "unusual_quantity",
-  "rapid_transactions",
-  "card_testing",
-  "velocity_amount",
-  "statistical_outlier",
-] as const;
-export type AnomalyType = (typeof ANOMALY_TYPES)[number];
+import { ANOMALY_TYPES, type AnomalyType } from "../../core/anomaly-rules.ts";
+
+export { ANOMALY_TYPES, type AnomalyType };
 
 export type GeneratedEvent = {
   [T in EventTopic]: {

@@ -35,7 +35,7 @@ describe.skipIf(!up)("reference data in the real Postgres", () => {
   });
 
   it("migrates once, then has nothing to do", async () => {
-    expect(await migrate(pool, logger)).toEqual(["001_dimensions.sql"]);
+    expect(await migrate(pool, logger)).toEqual(["001_dimensions.sql", "002_stream.sql"]);
     expect(await migrate(pool, logger)).toEqual([]);
   });
 

@@ -1,0 +1,53 @@
+/**
+ * The narrow SQL port the stream layer writes through: queries and transactions. Adapters:
+ * a `pg` pool (real Postgres) and PGlite (the embedded default); the SQL is the same.
+ */
+import type pg from "pg";
+
+export interface SqlResult<T> {
+  rows: T[];
+  rowCount: number;
+}
+
+export interface SqlClient {
+  query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<T>>;
+}
+
+export interface Sql extends SqlClient {
+  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+function wrap(client: pg.Pool | pg.PoolClient): SqlClient {
+  return {
+    async query<T>(text: string, params?: readonly unknown[]) {
+      const r = await client.query(text, params as unknown[] | undefined);
+      return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
+    },
+  };
+}
+
+export function pgSql(pool: pg.Pool): Sql {
+  return {
+    ...wrap(pool),
+    async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
+      const client = await pool.connect();
+      let broken = false;
+      try {
+        await client.query("BEGIN");
+        const result = await fn(wrap(client));
+        await client.query("COMMIT");
+        return result;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => {
+          broken = true; // the connection died: do not hand it to the next caller
+        });
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    },
+    close: () => pool.end(),
+  };
+}

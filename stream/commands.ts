@@ -1,0 +1,141 @@
+/** `lakehouse stream run` (SPEC sections 4 and 7): the stream worker with bounded restarts. */
+import { hostname } from "node:os";
+import { parseDuration, parseFlags, parseNumber } from "../cli/args.ts";
+import { config, redactUrl } from "../core/config.ts";
+import { migrate } from "../core/db/migrate.ts";
+import { connectPool } from "../core/db/pool.ts";
+import { pgSql } from "../core/db/sql.ts";
+import { LakehouseError } from "../core/errors.ts";
+import { KafkaLogConsumer } from "../core/eventlog/kafka-consumer.ts";
+import { KafkaProducer } from "../core/eventlog/kafka-producer.ts";
+import { componentLogger } from "../core/logger.ts";
+import { serveMetrics } from "../core/metrics.ts";
+import { retry, sleep } from "../core/retry.ts";
+import { shutdownSignal } from "../core/shutdown.ts";
+import { DEFAULT_SESSION_RULES } from "./operators/sessions.ts";
+import { ProductCache } from "./postgres/products.ts";
+import { DEFAULT_STREAM_OPTIONS, StreamWorker } from "./worker.ts";
+
+const log = componentLogger("stream");
+
+export async function streamRun(args: string[]): Promise<number> {
+  const d = DEFAULT_STREAM_OPTIONS;
+  const flags = parseFlags(args, {
+    group: { type: "string", default: d.group },
+    lateness: { type: "string", default: `${d.latenessMs / 1000}s` },
+    "max-future": { type: "string", default: `${d.maxFutureMs / 1000}s` },
+    idle: { type: "string", default: `${d.idleMs / 1000}s` },
+    "batch-size": { type: "string", default: String(d.batchSize) },
+    "topic-prefix": { type: "string", default: "" },
+    "instance-id": { type: "string" },
+    "metrics-port": { type: "string", default: "9464" },
+    "max-restarts": { type: "string", default: "5" },
+  });
+  const cfg = config();
+  if (!cfg.kafkaBrokers)
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      "KAFKA_BROKERS is not set: the standalone worker reads Kafka (the in-process log runs inside `lakehouse demo`)",
+    );
+  if (!cfg.databaseUrl)
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      "DATABASE_URL is not set: the standalone worker writes to Postgres (PGlite runs inside `lakehouse demo`)",
+    );
+  const brokers = cfg.kafkaBrokers;
+  const databaseUrl = cfg.databaseUrl;
+  const instanceId = flags["instance-id"];
+  const options = {
+    group: flags.group,
+    topicPrefix: flags["topic-prefix"],
+    owner: `${hostname()}/${process.pid}${instanceId ? `/${instanceId}` : ""}`,
+    latenessMs: parseDuration("lateness", flags.lateness),
+    maxFutureMs: parseDuration("max-future", flags["max-future"]),
+    idleMs: parseDuration("idle", flags.idle),
+    batchSize: parseNumber("batch-size", flags["batch-size"], { min: 1 }),
+    sessions: DEFAULT_SESSION_RULES,
+    retryDelaysMs: d.retryDelaysMs,
+  };
+  const maxRestarts = parseNumber("max-restarts", flags["max-restarts"], { min: 0 });
+  const { signal, dispose } = shutdownSignal(log);
+  const metrics = await serveMetrics(
+    parseNumber("metrics-port", flags["metrics-port"], { min: 0, max: 65535 }),
+  );
+  log.info(
+    { metricsPort: metrics.port, database: redactUrl(databaseUrl), ...options },
+    "stream worker starting",
+  );
+
+  let restarts = 0;
+  try {
+    for (;;) {
+      try {
+        await runOnce(brokers, databaseUrl, options, instanceId, signal);
+        return 0;
+      } catch (err) {
+        if (signal.aborted) return 0;
+        restarts += 1;
+        const reason = (err as Error).message;
+        if (restarts > maxRestarts) {
+          log.fatal(
+            { err: reason, restarts: restarts - 1 },
+            `stream worker gives up after ${restarts - 1} restarts: ${reason}`,
+          );
+          return 1;
+        }
+        const delay = Math.min(30_000, 1000 * 2 ** (restarts - 1));
+        log.error(
+          { err: reason, restart: restarts, delayMs: delay },
+          `stream worker failed (${reason}); restart ${restarts} of ${maxRestarts} in ${delay} ms`,
+        );
+        await sleep(delay, signal).catch(() => {});
+      }
+    }
+  } finally {
+    await metrics.close();
+    dispose();
+  }
+}
+
+async function runOnce(
+  brokers: string[],
+  databaseUrl: string,
+  options: ConstructorParameters<typeof StreamWorker>[3],
+  instanceId: string | undefined,
+  signal: AbortSignal,
+): Promise<void> {
+  const pool = await connectPool(databaseUrl, log, { signal });
+  const sql = pgSql(pool);
+  try {
+    await migrate(pool, log);
+    const products = await ProductCache.load(sql);
+    log.info(`loaded ${products.size} products`);
+    const dlq = await retry(() => KafkaProducer.connect({ brokers, logger: log, clientId: "stream-dlq" }), {
+      what: `kafka at ${brokers.join(",")}`,
+      logger: log,
+      signal,
+    });
+    const worker = new StreamWorker(sql, products, dlq, options, log);
+    const consumer = await retry(
+      () =>
+        KafkaLogConsumer.connect({
+          brokers,
+          group: options.group,
+          topics: worker.topics,
+          instanceId,
+          handlers: worker.handlers,
+          logger: log,
+        }),
+      { what: `kafka at ${brokers.join(",")}`, logger: log, signal },
+    );
+    try {
+      const stats = await worker.run(consumer, signal);
+      log.info(stats, `stream worker stopped: ${stats.records} records in ${stats.batches} batches`);
+    } finally {
+      await consumer.close();
+      await dlq.close();
+    }
+  } finally {
+    await sql.close();
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * One shard's batch through every operator, in the order the records came (each partition in
+ * offset order). Per record: decode and validate (failures to the DLQ), event-time checks
+ * (older than its partition's watermark: late; the watermark is the largest event time seen on
+ * that partition minus the allowed lateness), deduplication by event id, then the operators.
+ * After the records, the shard's watermark (the slowest of its partitions that still receive
+ * records) closes sessions, abandoned carts and hours.
+ *
+ * Pure: no I/O, no clock (the caller passes `now`), so unit tests need no server and a replay
+ * of the same records from the same state gives the same output.
+ */
+import { toDlqRecord } from "../../core/events/dlq.ts";
+import type { CartEvent, ProductView, Refund, Transaction } from "../../core/events/schemas.ts";
+import { EVENT_TOPICS, ID_FIELD, type EventTopic } from "../../core/events/topics.ts";
+import { validateEvent } from "../../core/events/validate.ts";
+import { detectAnomalies } from "./anomalies.ts";
+import { addCartEvent, addRefund, addTransaction, addView, type Products } from "./minute-metrics.ts";
+import { HOUR, windowOf, type BatchOutput } from "./output.ts";
+import { closeSessions, sessionCart, sessionPurchase, sessionView, type SessionRules } from "./sessions.ts";
+import type { ShardState } from "./state.ts";
+
+export interface ShardRecord {
+  /** The SPEC topic name (without any deployment prefix). */
+  topic: EventTopic;
+  partition: number;
+  offset: number;
+  value: Buffer | null;
+}
+
+export interface ProcessOptions {
+  latenessMs: number;
+  /** How far ahead of `now` an event may be before it is refused. */
+  maxFutureMs: number;
+  /** Wall-clock time of the batch (for the future bound and DLQ timestamps). */
+  now: number;
+  products: Products;
+  sessions: SessionRules;
+  /** Topics whose partition on this shard has had no records for a while: they hold nothing back. */
+  idle: ReadonlySet<EventTopic>;
+}
+
+function reject(out: BatchOutput, r: ShardRecord, reason: string, now: number): void {
+  out.countsOf(r.topic).dlq += 1;
+  out.dead.push({
+    topic: r.topic,
+    partition: r.partition,
+    offset: r.offset,
+    record: toDlqRecord({ originalTopic: r.topic, raw: r.value ?? Buffer.alloc(0), reason, at: now }),
+  });
+}
+
+function parse(raw: Buffer): { value: unknown } | { error: string } {
+  try {
+    return { value: JSON.parse(raw.toString("utf8")) as unknown };
+  } catch (err) {
+    return { error: `(event): not valid JSON (${(err as Error).message})` };
+  }
+}
+
+export function processRecords(
+  state: ShardState,
+  records: readonly ShardRecord[],
+  out: BatchOutput,
+  options: ProcessOptions,
+): void {
+  const { latenessMs, now, products } = options;
+  const sessions = { out, products, rules: options.sessions };
+  for (const r of records) {
+    const counts = out.countsOf(r.topic);
+    counts.events += 1;
+    counts.bytes += r.value?.length ?? 0;
+    if (r.value === null) {
+      reject(out, r, "(event): the record has no value", now);
+      continue;
+    }
+    const parsed = parse(r.value);
+    if ("error" in parsed) {
+      reject(out, r, parsed.error, now);
+      continue;
+    }
+    const result = validateEvent(r.topic, parsed.value, { now, maxFutureMs: options.maxFutureMs });
+    if (!result.ok) {
+      reject(out, r, result.reason, now);
+      continue;
+    }
+    const time = result.timestampMs;
+
+    const max = state.maxTime.get(r.topic);
+    if (max !== undefined && time < max - latenessMs) {
+      counts.late += 1;
+      out.late.push({
+        topic: r.topic,
+        partition: r.partition,
+        offset: r.offset,
+        eventTime: time,
+        watermark: max - latenessMs,
+        payload: parsed.value,
+      });
+      continue;
+    }
+    if (max === undefined || time > max) state.maxTime.set(r.topic, time);
+
+    const id = (parsed.value as Record<string, string>)[ID_FIELD[r.topic]]!;
+    const seenKey = `${r.topic}:${id}`;
+    if (state.seen.has(seenKey)) {
+      counts.duplicates += 1;
+      continue;
+    }
+    state.seen.set(seenKey, time);
+
+    switch (r.topic) {
+      case "transactions": {
+        const tx = result.event as Transaction;
+        addTransaction(out, tx, time, products);
+        detectAnomalies(out, state.users, tx, time, latenessMs);
+        sessionPurchase(sessions, state.sessions, tx, time);
+        const hour = windowOf(time, HOUR);
+        if (!state.openHours.has(String(hour))) state.openHours.set(String(hour), hour);
+        break;
+      }
+      case "product_views":
+        addView(out, result.event as ProductView, time);
+        sessionView(sessions, state.sessions, result.event as ProductView, time);
+        break;
+      case "cart_events":
+        addCartEvent(out, result.event as CartEvent, time);
+        sessionCart(sessions, state.sessions, result.event as CartEvent, time);
+        break;
+      case "refunds":
+        addRefund(out, result.event as Refund, time);
+        break;
+    }
+  }
+}
+
+/**
+ * The shard's watermark: the slowest partition's, ignoring idle ones (unless all are idle,
+ * then the fastest's, so a quiet shard still closes what it holds). -Infinity until known.
+ */
+export function shardWatermark(
+  state: ShardState,
+  options: Pick<ProcessOptions, "latenessMs" | "idle">,
+): number {
+  let slowest = Infinity;
+  let fastest = -Infinity;
+  for (const topic of EVENT_TOPICS) {
+    const max = state.maxTime.get(topic);
+    const idle = options.idle.has(topic);
+    if (max === undefined) {
+      if (!idle) return -Infinity;
+      continue;
+    }
+    const wm = max - options.latenessMs;
+    if (!idle && wm < slowest) slowest = wm;
+    if (wm > fastest) fastest = wm;
+  }
+  return slowest === Infinity ? fastest : slowest;
+}
+
+/** Closes what the shard's watermark has passed; returns the watermark. */
+export function advance(state: ShardState, out: BatchOutput, options: ProcessOptions): number {
+  const watermark = shardWatermark(state, options);
+  if (watermark === -Infinity) return watermark;
+  closeSessions(out, state.sessions, watermark, options.products, options.sessions);
+  for (const [key, hour] of state.openHours.map) {
+    if (watermark >= hour + HOUR) {
+      out.closedHours.push(hour);
+      state.openHours.delete(key);
+    }
+  }
+  return watermark;
+}
+
+/**
+ * Forgets event ids older than their partition's watermark: a copy of such an event would be
+ * late anyway, so it can never be counted twice. Costs a scan, so the caller runs it now and
+ * then rather than every batch.
+ */
+export function pruneSeen(state: ShardState, latenessMs: number): void {
+  const limits = new Map<string, number>();
+  for (const topic of EVENT_TOPICS) {
+    const max = state.maxTime.get(topic);
+    if (max !== undefined) limits.set(topic, max - latenessMs);
+  }
+  for (const [key, time] of state.seen.map) {
+    const limit = limits.get(key.slice(0, key.indexOf(":")));
+    if (limit !== undefined && time < limit) state.seen.delete(key);
+  }
+}

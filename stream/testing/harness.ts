@@ -1,0 +1,207 @@
+/**
+ * What the stream layer's integration tests and benchmark share: a Postgres schema of their
+ * own, a seeded dataset (events, products, labels) with watermark sentinels, prefixed topics,
+ * producing a file to Kafka, and waiting until a group has processed everything.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { appendFileSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import pg from "pg";
+import { migrate } from "../../core/db/migrate.ts";
+import { pgSql, type Sql } from "../../core/db/sql.ts";
+import { KafkaAdmin } from "../../core/eventlog/kafka-admin.ts";
+import type { KafkaProducer } from "../../core/eventlog/kafka-producer.ts";
+import { partitionFor } from "../../core/eventlog/partitioner.ts";
+import { EVENT_TOPICS } from "../../core/events/topics.ts";
+import type { Logger } from "../../core/logger.ts";
+import { generate, simulatorFor } from "../../ingest/generate.ts";
+import { FileOutput } from "../../ingest/outputs.ts";
+import { loadReference } from "../../ingest/reference/load.ts";
+import { writeReferenceFiles } from "../../ingest/reference/write.ts";
+import { DEFAULT_TOPIC_OPTIONS, topicSpecs } from "../../ingest/topics.ts";
+
+export const PARTITIONS = DEFAULT_TOPIC_OPTIONS.partitions;
+
+export interface TestSchema {
+  name: string;
+  /** DATABASE_URL for a child process: the same database, this schema first on the path. */
+  url: string;
+  pool: pg.Pool;
+  sql: Sql;
+  drop(): Promise<void>;
+}
+
+/** A fresh schema, migrated, with its own pool. */
+export async function testSchema(databaseUrl: string, logger: Logger): Promise<TestSchema> {
+  const name = `st_${randomBytes(4).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: databaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${name}`);
+  await admin.end();
+  const url = new URL(databaseUrl);
+  url.searchParams.set("options", `-c search_path=${name}`);
+  const pool = new pg.Pool({ connectionString: url.toString(), max: 6 });
+  pool.on("error", () => {});
+  await migrate(pool, logger);
+  const sql = pgSql(pool);
+  return {
+    name,
+    url: url.toString(),
+    pool,
+    sql,
+    drop: async () => {
+      await pool.query(`DROP SCHEMA ${name} CASCADE`);
+      await pool.end();
+    },
+  };
+}
+
+export interface Dataset {
+  dir: string;
+  /** The simulated events followed by the sentinels, in production order. */
+  eventsFile: string;
+  productsFile: string;
+  labels: Map<string, string[]>;
+  /** The end of the simulated period; the sentinels are 3 hours after it. */
+  until: number;
+  /** Sessions ending before this are closed by the sentinels' watermark. */
+  closedBefore: number;
+  lines: string[];
+}
+
+/**
+ * A seeded backfill written as files, its reference data loaded into `pool`, plus one sentinel
+ * product view per partition 3 hours after the data: it moves every shard's watermark past the
+ * last session, cart and hour, so the tables are final and comparable.
+ */
+export async function seededDataset(
+  dir: string,
+  pool: pg.Pool,
+  options: {
+    seed: number;
+    users: number;
+    products: number;
+    days: number;
+    transactionsPerDay: number;
+    until: string;
+  },
+): Promise<Dataset> {
+  const until = Date.parse(options.until);
+  const simulator = simulatorFor({
+    seed: options.seed,
+    users: options.users,
+    products: options.products,
+    anomalyRate: 0.01,
+    mode: { kind: "backfill", days: options.days, until, transactionsPerDay: options.transactionsPerDay },
+  });
+  await loadReference(pool, simulator.catalog);
+  await writeReferenceFiles(simulator.catalog, dir);
+  const output = new FileOutput(dir);
+  await generate(simulator, output, { realtime: false });
+  await output.close();
+
+  const eventsFile = join(dir, "events.ndjson");
+  const product = (
+    JSON.parse(readFileSync(join(dir, "products.ndjson"), "utf8").split("\n")[0]!) as { product_id: string }
+  ).product_id;
+  const sentinelAt = new Date(until + 3 * 3_600_000).toISOString();
+  const covered = new Set<number>();
+  let sentinels = "";
+  while (covered.size < PARTITIONS) {
+    const user = randomUUID();
+    const p = partitionFor(user, PARTITIONS);
+    if (covered.has(p)) continue;
+    covered.add(p);
+    const value = {
+      event_id: randomUUID(),
+      user_id: user,
+      product_id: product,
+      session_id: randomUUID(),
+      timestamp: sentinelAt,
+      duration_seconds: 1,
+      category: "sentinel",
+    };
+    sentinels += `${JSON.stringify({ topic: "product_views", key: user, value })}\n`;
+  }
+  appendFileSync(eventsFile, sentinels);
+  const labels = new Map<string, string[]>();
+  for (const line of readFileSync(join(dir, "labels.ndjson"), "utf8").split("\n")) {
+    if (!line) continue;
+    const l = JSON.parse(line) as { transaction_id: string; anomaly_types: string[] };
+    labels.set(l.transaction_id, l.anomaly_types);
+  }
+  const lines = readFileSync(eventsFile, "utf8").trim().split("\n");
+  return {
+    dir,
+    eventsFile,
+    productsFile: join(dir, "products.ndjson"),
+    labels,
+    until,
+    closedBefore: until + 3_600_000,
+    lines,
+  };
+}
+
+export async function createTopics(brokers: string[], prefix: string, logger: Logger): Promise<void> {
+  const admin = await KafkaAdmin.connect(brokers, logger);
+  try {
+    await admin.createTopics(
+      topicSpecs(DEFAULT_TOPIC_OPTIONS).map((s) => ({ ...s, topic: prefix + s.topic })),
+    );
+  } finally {
+    await admin.close();
+  }
+}
+
+/** Produces events.ndjson lines (or raw records) to the prefixed topics, acknowledged. */
+export async function produceLines(
+  producer: KafkaProducer,
+  prefix: string,
+  lines: readonly string[],
+): Promise<void> {
+  for (let i = 0; i < lines.length; i += 5000) {
+    await producer.send(
+      lines.slice(i, i + 5000).map((line) => {
+        const e = JSON.parse(line) as { topic: string; key: string; value: unknown };
+        return { topic: prefix + e.topic, key: e.key, value: Buffer.from(JSON.stringify(e.value)) };
+      }),
+    );
+  }
+}
+
+/** Records produced per (topic, partition): what the group must reach. */
+export function endOffsets(prefix: string, lines: readonly string[]): Map<string, number> {
+  const ends = new Map<string, number>();
+  for (const line of lines) {
+    const e = JSON.parse(line) as { topic: string; key: string };
+    const k = `${prefix}${e.topic}/${partitionFor(e.key, PARTITIONS)}`;
+    ends.set(k, (ends.get(k) ?? 0) + 1);
+  }
+  return ends;
+}
+
+/** True once the group's offsets in Postgres reach `ends` and every shard saw its sentinel. */
+export async function caughtUp(sql: Sql, group: string, ends: ReadonlyMap<string, number>): Promise<boolean> {
+  const { rows } = await sql.query<{ topic: string; kafka_partition: number; next_offset: string }>(
+    "SELECT topic, kafka_partition, next_offset FROM stream_offsets WHERE group_id = $1",
+    [group],
+  );
+  const at = new Map(rows.map((r) => [`${r.topic}/${r.kafka_partition}`, Number(r.next_offset)]));
+  for (const [k, end] of ends) if (at.get(k) !== end) return false;
+  // Every shard holds exactly its sentinel's session once everything before it has closed.
+  const open = await sql.query<{ n: string }>(
+    "SELECT count(*) AS n FROM stream_state WHERE group_id = $1 AND ns = 'session'",
+    [group],
+  );
+  return Number(open.rows[0]!.n) === PARTITIONS;
+}
+
+export const EVENT_TOPIC_NAMES = EVENT_TOPICS;
+
+export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}

@@ -1,0 +1,455 @@
+/**
+ * The stream worker: a consumer-group member over the four event topics. Partition N of every
+ * topic is one shard (the topics are co-partitioned by user_id), owned by one worker at a
+ * time. Per poll, each shard's records go through the operators and commit in one Postgres
+ * transaction with its state and offsets (shard-store.ts); Kafka's own commit follows, for
+ * monitoring only. On assignment the worker takes the shard (fencing the previous owner),
+ * loads its state and starts reading at the offsets stored with it.
+ *
+ * Failures: Postgres away -> the commit is retried with backoff until it lands (the computed
+ * batch is kept, so nothing is recomputed or lost). FENCED -> the shard is dropped; its new
+ * owner carries on from what was committed. Any other error -> retried after 1, 2 and 4 s,
+ * then the shard is reloaded and the batch replayed one record at a time, so the record that
+ * keeps failing goes to the DLQ alone and the partition moves on.
+ */
+import type { Sql } from "../core/db/sql.ts";
+import { toDlqRecord } from "../core/events/dlq.ts";
+import { DLQ_TOPIC, EVENT_TOPICS, isEventTopic, type EventTopic } from "../core/events/topics.ts";
+import type {
+  ConsumedRecord,
+  LogConsumer,
+  LogProducer,
+  PartitionOffset,
+  RebalanceHandlers,
+  TopicPartition,
+} from "../core/eventlog/port.ts";
+import { LakehouseError, isRetriable } from "../core/errors.ts";
+import { faultPoint } from "../core/faults.ts";
+import type { Logger } from "../core/logger.ts";
+import { counter, gauge, histogram } from "../core/metrics.ts";
+import { retry, sleep } from "../core/retry.ts";
+import type { Products } from "./operators/minute-metrics.ts";
+import { BatchOutput, MINUTE, windowOf } from "./operators/output.ts";
+import {
+  advance,
+  processRecords,
+  pruneSeen,
+  type ProcessOptions,
+  type ShardRecord,
+} from "./operators/process.ts";
+import type { SessionRules } from "./operators/sessions.ts";
+import type { ShardState } from "./operators/state.ts";
+import {
+  commitBatch,
+  loadShardState,
+  takeShard,
+  takeStateChanges,
+  type OffsetRange,
+  type StateChanges,
+} from "./postgres/shard-store.ts";
+
+const eventsTotal = counter("stream_events_total", "Records consumed", ["topic"]);
+const dlqTotal = counter("stream_dlq_total", "Records sent to the DLQ", ["topic"]);
+const lateTotal = counter("stream_late_total", "Records older than the watermark", ["topic"]);
+const duplicatesTotal = counter("stream_duplicates_total", "Records with an event id already counted", [
+  "topic",
+]);
+const commitSeconds = histogram("stream_commit_seconds", "Postgres commit time of one shard batch");
+const watermarkGauge = gauge("stream_watermark_seconds", "Event-time watermark per shard", ["shard"]);
+const shardsGauge = gauge("stream_owned_shards", "Shards this worker owns");
+
+export interface StreamOptions {
+  group: string;
+  /** Kafka topic names are this prefix + the SPEC names. */
+  topicPrefix?: string;
+  /** Who this worker is, stored with the shards it owns. */
+  owner: string;
+  latenessMs: number;
+  maxFutureMs: number;
+  /** A partition without records this long stops holding its shard's watermark back. */
+  idleMs: number;
+  sessions: SessionRules;
+  /** Records per poll. */
+  batchSize: number;
+  /** Retries of a failing batch before it is replayed record by record (1, 2, 4 s). */
+  retryDelaysMs: readonly number[];
+  clock?: () => number;
+}
+
+export const DEFAULT_STREAM_OPTIONS = {
+  group: "stream-processor",
+  latenessMs: 2 * MINUTE,
+  maxFutureMs: 5 * MINUTE,
+  idleMs: 30_000,
+  batchSize: 20_000,
+  retryDelaysMs: [1000, 2000, 4000],
+} as const;
+
+/** A record with the Kafka topic it came from (offsets are stored by Kafka topic name). */
+interface Sourced {
+  kafkaTopic: string;
+  record: ShardRecord;
+}
+
+interface Shard {
+  id: number;
+  epoch: number;
+  state: ShardState;
+  /** Kafka topic -> next offset to process. */
+  next: Map<string, number>;
+  /** Kafka topic -> wall-clock time of its last record. */
+  lastRecordAt: Map<string, number>;
+  lastWatermark: number;
+  lastPrune: number;
+}
+
+export interface StreamStats {
+  records: number;
+  batches: number;
+  dlq: number;
+  late: number;
+  duplicates: number;
+}
+
+export class StreamWorker {
+  readonly stats: StreamStats = { records: 0, batches: 0, dlq: 0, late: 0, duplicates: 0 };
+  private readonly shards = new Map<number, Shard>();
+  private readonly prefix: string;
+  private readonly now: () => number;
+  private busy: Promise<void> = Promise.resolve();
+  /**
+   * Whether the last poll came back short of a full batch: only then can a quiet partition be
+   * idle rather than merely not fetched yet, so a backfill never marks one idle by accident.
+   */
+  private caughtUp = false;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly products: Products,
+    private readonly dlq: LogProducer,
+    private readonly options: StreamOptions,
+    private readonly logger: Logger,
+  ) {
+    this.prefix = options.topicPrefix ?? "";
+    this.now = options.clock ?? Date.now;
+  }
+
+  get topics(): string[] {
+    return EVENT_TOPICS.map((t) => this.prefix + t);
+  }
+
+  private table(kafkaTopic: string): EventTopic | undefined {
+    const name = kafkaTopic.slice(this.prefix.length);
+    return kafkaTopic.startsWith(this.prefix) && isEventTopic(name) ? name : undefined;
+  }
+
+  readonly handlers: RebalanceHandlers = {
+    onAssigned: async (partitions) => {
+      await this.busy;
+      const starts: PartitionOffset[] = [];
+      for (const id of [...new Set(partitions.map((p) => p.partition))].sort((a, b) => a - b)) {
+        const shard = await this.take(id);
+        for (const p of partitions.filter((x) => x.partition === id)) {
+          starts.push({ ...p, offset: shard.next.get(p.topic) ?? -1 });
+        }
+      }
+      return starts;
+    },
+    onRevoked: async (partitions) => {
+      // The batch in flight commits first; then the shards are let go.
+      await this.busy;
+      for (const id of new Set(partitions.map((p) => p.partition))) this.drop(id, "revoked");
+    },
+  };
+
+  private async take(id: number): Promise<Shard> {
+    const { group, owner } = this.options;
+    const loaded = await retry(() => takeShard(this.sql, group, id, owner), {
+      what: `postgres (taking shard ${id})`,
+      logger: this.logger,
+      maxDelayMs: 10_000,
+    });
+    const now = this.now();
+    const shard: Shard = {
+      id,
+      epoch: loaded.epoch,
+      state: loaded.state,
+      next: loaded.offsets,
+      lastRecordAt: new Map(this.topics.map((t) => [t, now])),
+      lastWatermark: -Infinity,
+      lastPrune: -Infinity,
+    };
+    this.shards.set(id, shard);
+    shardsGauge.set(this.shards.size);
+    this.logger.info(
+      { shard: id, epoch: loaded.epoch, offsets: Object.fromEntries(loaded.offsets) },
+      `took shard ${id} (epoch ${loaded.epoch}, ${loaded.state.sessions.size} open sessions)`,
+    );
+    return shard;
+  }
+
+  private drop(id: number, why: string): void {
+    if (this.shards.delete(id)) this.logger.info({ shard: id }, `released shard ${id} (${why})`);
+    shardsGauge.set(this.shards.size);
+  }
+
+  /** Consumes until `signal` aborts; the batch in flight is committed before it returns. */
+  async run(consumer: LogConsumer, signal: AbortSignal): Promise<StreamStats> {
+    while (!signal.aborted) {
+      const records = await consumer.poll(this.options.batchSize);
+      this.caughtUp = records.length < this.options.batchSize;
+      const work = this.handle(consumer, records);
+      this.busy = work.catch(() => {});
+      await work;
+    }
+    return this.stats;
+  }
+
+  private async handle(consumer: LogConsumer, records: ConsumedRecord[]): Promise<void> {
+    const byShard = new Map<number, ConsumedRecord[]>();
+    for (const r of records) {
+      let list = byShard.get(r.partition);
+      if (!list) byShard.set(r.partition, (list = []));
+      list.push(r);
+    }
+    const committed: PartitionOffset[] = [];
+    for (const shard of [...this.shards.values()]) {
+      const offsets = await this.runShard(shard, byShard.get(shard.id) ?? []);
+      for (const o of offsets) committed.push({ topic: o.topic, partition: o.partition, offset: o.to });
+    }
+    if (committed.length > 0) {
+      // Advisory: lets Kafka tooling show the group's progress. Postgres holds the truth.
+      await consumer
+        .commit(committed)
+        .catch((err: Error) => this.logger.debug({ err: err.message }, "advisory kafka commit failed"));
+    }
+  }
+
+  private idleTopics(shard: Shard, now: number): Set<EventTopic> {
+    const idle = new Set<EventTopic>();
+    if (!this.caughtUp) return idle;
+    for (const [topic, at] of shard.lastRecordAt) {
+      if (now - at >= this.options.idleMs) idle.add(this.table(topic)!);
+    }
+    return idle;
+  }
+
+  private processOptions(shard: Shard, now: number): ProcessOptions {
+    return {
+      latenessMs: this.options.latenessMs,
+      maxFutureMs: this.options.maxFutureMs,
+      now,
+      products: this.products,
+      sessions: this.options.sessions,
+      idle: this.idleTopics(shard, now),
+    };
+  }
+
+  /** Processes and commits one shard's records; returns the offsets it committed. */
+  private async runShard(shard: Shard, all: ConsumedRecord[]): Promise<OffsetRange[]> {
+    const now = this.now();
+    const records: ShardRecord[] = [];
+    const sourced: Sourced[] = [];
+    const ranges = new Map<string, OffsetRange>();
+    for (const r of all) {
+      const topic = this.table(r.topic);
+      const next = shard.next.get(r.topic);
+      // Records before the stored offset were committed already (a redelivery after a seek).
+      if (topic === undefined || (next !== undefined && r.offset < next)) continue;
+      const record = { topic, partition: r.partition, offset: r.offset, value: r.value };
+      records.push(record);
+      sourced.push({ kafkaTopic: r.topic, record });
+      shard.lastRecordAt.set(r.topic, now);
+      const range = ranges.get(r.topic);
+      if (range) range.to = r.offset + 1;
+      else
+        ranges.set(r.topic, { topic: r.topic, partition: r.partition, from: next ?? -1, to: r.offset + 1 });
+    }
+    const options = this.processOptions(shard, now);
+    const out = new BatchOutput();
+    processRecords(shard.state, records, out, options);
+    const watermark = advance(shard.state, out, options);
+    if (watermark > shard.lastPrune + MINUTE) {
+      pruneSeen(shard.state, this.options.latenessMs);
+      shard.lastPrune = watermark;
+    }
+    const changedWatermark = watermark !== shard.lastWatermark;
+    shard.lastWatermark = watermark;
+    if (Number.isFinite(watermark)) watermarkGauge.set({ shard: String(shard.id) }, watermark / 1000);
+    if (records.length === 0 && out.rowCount === 0 && !changedWatermark) return [];
+
+    const offsets = [...ranges.values()];
+    const result = await this.commit(shard, offsets, out, sourced);
+    if (result === "fenced") return [];
+    if (result === "committed") {
+      for (const o of offsets) shard.next.set(o.topic, o.to);
+      this.count(out, records.length);
+    }
+    return offsets;
+  }
+
+  private count(out: BatchOutput, records: number): void {
+    this.stats.records += records;
+    this.stats.batches += 1;
+    for (const [topic, c] of out.counts) {
+      eventsTotal.inc({ topic }, c.events);
+      if (c.dlq) dlqTotal.inc({ topic }, c.dlq);
+      if (c.late) lateTotal.inc({ topic }, c.late);
+      if (c.duplicates) duplicatesTotal.inc({ topic }, c.duplicates);
+      this.stats.dlq += c.dlq;
+      this.stats.late += c.late;
+      this.stats.duplicates += c.duplicates;
+    }
+  }
+
+  /** One commit, Postgres outages waited out. */
+  private async commitOnce(
+    shard: Shard,
+    offsets: readonly OffsetRange[],
+    out: BatchOutput,
+    changes: StateChanges = takeStateChanges(shard.state),
+  ): Promise<void> {
+    const input = {
+      group: this.options.group,
+      shard: shard.id,
+      epoch: shard.epoch,
+      offsets,
+      output: out,
+      changes,
+      ops: { minute: windowOf(this.now(), MINUTE), lag: new Map<string, number>() },
+    };
+    const end = commitSeconds.startTimer();
+    try {
+      await retry(() => commitBatch(this.sql, input), {
+        what: `postgres (committing shard ${shard.id})`,
+        logger: this.logger,
+        maxDelayMs: 10_000,
+      });
+    } finally {
+      end();
+    }
+    faultPoint("stream.after-commit");
+  }
+
+  /**
+   * Commits a shard batch: "committed"; "fenced" when the shard was lost; "isolated" when the
+   * batch kept failing and was committed record by record instead (DLQ for the culprit).
+   */
+  private async commit(
+    shard: Shard,
+    offsets: OffsetRange[],
+    out: BatchOutput,
+    batch: readonly Sourced[],
+  ): Promise<"committed" | "fenced" | "isolated"> {
+    // At least once on the Kafka DLQ topic; exactly once in stream_dead_letters.
+    if (out.dead.length > 0) await this.sendDead(out);
+    const delays = this.options.retryDelaysMs;
+    const changes = takeStateChanges(shard.state);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.commitOnce(shard, offsets, out, changes);
+        return "committed";
+      } catch (err) {
+        if (err instanceof LakehouseError && err.code === "FENCED") {
+          this.logger.warn({ shard: shard.id, err: err.message }, `lost shard ${shard.id}: ${err.message}`);
+          this.drop(shard.id, "fenced");
+          return "fenced";
+        }
+        if (attempt < delays.length) {
+          this.logger.warn(
+            { shard: shard.id, attempt: attempt + 1, err: (err as Error).message },
+            `commit of shard ${shard.id} failed; retrying in ${delays[attempt]} ms`,
+          );
+          await sleep(delays[attempt]!);
+          continue;
+        }
+        this.logger.error(
+          { shard: shard.id, err: (err as Error).message },
+          `commit of shard ${shard.id} keeps failing; replaying the batch one record at a time`,
+        );
+        try {
+          await this.isolate(shard, batch, err as Error);
+        } catch (e) {
+          if (e instanceof LakehouseError && e.code === "FENCED") {
+            this.drop(shard.id, "fenced");
+            return "fenced";
+          }
+          throw e;
+        }
+        return "isolated";
+      }
+    }
+  }
+
+  /**
+   * Reloads the shard's committed state and replays the failed batch one record per
+   * transaction; a record whose own commit fails goes to the DLQ with the error, alone.
+   */
+  private async isolate(shard: Shard, batch: readonly Sourced[], cause: Error): Promise<void> {
+    const { group } = this.options;
+    const reload = async () => {
+      shard.state = await retry(() => loadShardState(this.sql, group, shard.id), {
+        what: `postgres (reloading shard ${shard.id})`,
+        logger: this.logger,
+      });
+    };
+    await reload();
+    for (const { kafkaTopic, record } of batch) {
+      const range: OffsetRange = {
+        topic: kafkaTopic,
+        partition: record.partition,
+        from: shard.next.get(kafkaTopic) ?? -1,
+        to: record.offset + 1,
+      };
+      const now = this.now();
+      const options = this.processOptions(shard, now);
+      let out = new BatchOutput();
+      processRecords(shard.state, [record], out, options);
+      advance(shard.state, out, options);
+      try {
+        await this.commitOnce(shard, [range], out);
+      } catch (err) {
+        if (err instanceof LakehouseError && err.code === "FENCED") throw err;
+        if (isRetriable(err)) throw err;
+        await reload();
+        out = new BatchOutput();
+        const reason = `processing failed after ${this.options.retryDelaysMs.length} retries: ${(err as Error).message}`;
+        out.dead.push({
+          topic: record.topic,
+          partition: record.partition,
+          offset: record.offset,
+          record: toDlqRecord({
+            originalTopic: record.topic,
+            raw: record.value ?? Buffer.alloc(0),
+            reason,
+            retryCount: this.options.retryDelaysMs.length,
+            at: now,
+          }),
+        });
+        out.countsOf(record.topic).dlq += 1;
+        this.logger.error(
+          { shard: shard.id, offset: record.offset, topic: kafkaTopic, cause: cause.message },
+          reason,
+        );
+        await this.sendDead(out);
+        await this.commitOnce(shard, [range], out);
+      }
+      shard.next.set(kafkaTopic, range.to);
+      this.count(out, 1);
+    }
+  }
+
+  private async sendDead(out: BatchOutput): Promise<void> {
+    await this.dlq.send(
+      out.dead.map((d) => ({
+        topic: this.prefix + DLQ_TOPIC,
+        key: d.record.event_id ?? `${d.topic}/${d.partition}/${d.offset}`,
+        value: Buffer.from(JSON.stringify(d.record)),
+      })),
+    );
+  }
+
+  owned(): TopicPartition[] {
+    return [...this.shards.keys()].flatMap((partition) => this.topics.map((topic) => ({ topic, partition })));
+  }
+}
