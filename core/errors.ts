@@ -81,6 +81,9 @@ const TRANSIENT_NET_CODES = new Set([
   "UND_ERR_CONNECT_TIMEOUT",
 ]);
 
+const PG_CONNECTION_LOST =
+  /^(Connection terminated|Client has encountered a connection error|timeout exceeded when trying to connect)/;
+
 /**
  * Postgres SQLSTATEs worth retrying: connection exceptions (08), operator intervention such as
  * an admin shutdown during a restart (57P01-57P03), serialization failure and deadlock.
@@ -101,6 +104,8 @@ export function isRetriable(err: unknown): boolean {
     if (TRANSIENT_NET_CODES.has(e.code)) return true;
     if (/^[0-9A-Z]{5}$/.test(e.code)) return isRetriablePgState(e.code);
   }
+  // node-postgres reports a dropped connection (a Postgres restart) without any code.
+  if (e instanceof Error && PG_CONNECTION_LOST.test(e.message)) return true;
   // kafkajs marks its own errors; the AWS SDK marks throttling and 5xx.
   if (e.retriable === true) return true;
   const meta = e.$metadata as { httpStatusCode?: number } | undefined;

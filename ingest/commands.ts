@@ -18,6 +18,7 @@ import { loadReference } from "./reference/load.ts";
 import type { Catalog } from "./reference/catalog.ts";
 import { connectPool } from "../core/db/pool.ts";
 import { migrate } from "../core/db/migrate.ts";
+import { pgSql } from "../core/db/sql.ts";
 import { createTopics, DEFAULT_TOPIC_OPTIONS } from "./topics.ts";
 import { readEventsFile } from "./replay/ndjson.ts";
 import { readOlist } from "./replay/olist.ts";
@@ -82,7 +83,7 @@ function startOfTodayUtc(): number {
 async function loadReferenceInto(databaseUrl: string, catalog: Catalog): Promise<void> {
   const pool = await connectPool(databaseUrl, log);
   try {
-    await migrate(pool, log);
+    await migrate(pgSql(pool), log);
     const started = performance.now();
     const counts = await loadReference(pool, catalog);
     log.info(counts, `reference data loaded in ${((performance.now() - started) / 1000).toFixed(1)} s`);

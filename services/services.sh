@@ -6,6 +6,7 @@
 #   services.sh start     start what is not running, wait until each really answers
 #   services.sh stop      stop only what `start` started (tracked by pid files)
 #   services.sh status    one line per server: state, version, port, pid
+#   services.sh bounce-postgres [S]  stop Postgres for S seconds, then start it (failure tests)
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -202,6 +203,15 @@ cmd_stop() {
   fi
 }
 
+# For failure tests: Postgres goes away for SECONDS, then comes back with the same data.
+cmd_bounce_postgres() {
+  local seconds=${1:-3}
+  as_pg "$(pg_bin)/pg_ctl" -D "$PG_DIR" -m fast -w stop >/dev/null
+  log "postgres: stopped for $seconds s"
+  sleep "$seconds"
+  start_postgres
+}
+
 export_urls() {
   export KAFKA_BROKERS=${KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}
   export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:$PG_PORT/lakehouse}
@@ -222,5 +232,6 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
-  *) echo "usage: $0 install|start|stop|status" >&2; exit 2 ;;
+  bounce-postgres) cmd_bounce_postgres "${2:-3}" ;;
+  *) echo "usage: $0 install|start|stop|status|bounce-postgres [seconds]" >&2; exit 2 ;;
 esac

@@ -107,7 +107,7 @@ async function runOnce(
   const pool = await connectPool(databaseUrl, log, { signal });
   const sql = pgSql(pool);
   try {
-    await migrate(pool, log);
+    await migrate(sql, log);
     const products = await ProductCache.load(sql);
     log.info(`loaded ${products.size} products`);
     const dlq = await retry(() => KafkaProducer.connect({ brokers, logger: log, clientId: "stream-dlq" }), {

@@ -57,6 +57,9 @@ const duplicatesTotal = counter("stream_duplicates_total", "Records with an even
 const commitSeconds = histogram("stream_commit_seconds", "Postgres commit time of one shard batch");
 const watermarkGauge = gauge("stream_watermark_seconds", "Event-time watermark per shard", ["shard"]);
 const shardsGauge = gauge("stream_owned_shards", "Shards this worker owns");
+const lagGauge = gauge("stream_consumer_lag", "Records not yet consumed, over this worker's partitions", [
+  "topic",
+]);
 
 export interface StreamOptions {
   group: string;
@@ -122,6 +125,8 @@ export class StreamWorker {
    * idle rather than merely not fetched yet, so a backfill never marks one idle by accident.
    */
   private caughtUp = false;
+  /** Consumer lag per SPEC topic at the last poll, for operational_metrics. */
+  private lag = new Map<string, number>();
 
   constructor(
     private readonly sql: Sql,
@@ -206,6 +211,14 @@ export class StreamWorker {
   }
 
   private async handle(consumer: LogConsumer, records: ConsumedRecord[]): Promise<void> {
+    this.lag = new Map();
+    for (const [topic, n] of consumer.lag()) {
+      const table = this.table(topic);
+      if (table) {
+        this.lag.set(table, n);
+        lagGauge.set({ topic: table }, n);
+      }
+    }
     const byShard = new Map<number, ConsumedRecord[]>();
     for (const r of records) {
       let list = byShard.get(r.partition);
@@ -316,7 +329,7 @@ export class StreamWorker {
       offsets,
       output: out,
       changes,
-      ops: { minute: windowOf(this.now(), MINUTE), lag: new Map<string, number>() },
+      ops: { minute: windowOf(this.now(), MINUTE), lag: this.lag },
     };
     const end = commitSeconds.startTimer();
     try {

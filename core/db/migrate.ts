@@ -1,14 +1,13 @@
 /**
- * Postgres migrations: numbered .sql files, applied in order, each in its own transaction,
- * once. An advisory lock makes concurrent starts (several workers) wait for each other
- * instead of racing; a checksum per applied file refuses to run against a database whose
+ * Postgres migrations: numbered .sql files, applied in order, once. An advisory lock makes
+ * concurrent starts (several workers) wait for each other instead of racing; a checksum per applied file refuses to run against a database whose
  * history was edited after the fact.
  */
 import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type pg from "pg";
+import type { Sql } from "./sql.ts";
 import { LakehouseError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 
@@ -37,19 +36,21 @@ export async function readMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
   );
 }
 
-/** Applies what is missing; returns the names applied now. Idempotent. */
-export async function migrate(pool: pg.Pool, logger: Logger, dir = MIGRATIONS_DIR): Promise<string[]> {
+/**
+ * Applies what is missing, all in one transaction; returns the names applied now. Idempotent.
+ * The transaction-scoped advisory lock makes a second process wait, then find nothing to do.
+ */
+export async function migrate(sql: Sql, logger: Logger, dir = MIGRATIONS_DIR): Promise<string[]> {
   const migrations = await readMigrations(dir);
-  const client = await pool.connect();
-  try {
-    await client.query("SELECT pg_advisory_lock($1)", [LOCK_ID]);
-    await client.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
+  const done = await sql.transaction(async (tx) => {
+    await tx.query("SELECT pg_advisory_xact_lock($1)", [LOCK_ID]);
+    await tx.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
       version integer PRIMARY KEY, name text NOT NULL, checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await client.query<{ version: number; name: string; checksum: string }>(
+    const { rows } = await tx.query<{ version: number; name: string; checksum: string }>(
       "SELECT version, name, checksum FROM schema_migrations",
     );
     const applied = new Map(rows.map((r) => [r.version, r]));
-    const done: string[] = [];
+    const names: string[] = [];
     for (const m of migrations) {
       const previous = applied.get(m.version);
       if (previous) {
@@ -61,27 +62,22 @@ export async function migrate(pool: pg.Pool, logger: Logger, dir = MIGRATIONS_DI
         }
         continue;
       }
-      await client.query("BEGIN");
       try {
-        await client.query(m.sql);
-        await client.query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", [
-          m.version,
-          m.name,
-          m.checksum,
-        ]);
-        await client.query("COMMIT");
+        await tx.exec(m.sql);
       } catch (err) {
-        await client.query("ROLLBACK");
         throw new LakehouseError("INTERNAL", `migration ${m.name} failed: ${(err as Error).message}`, {
           cause: err,
         });
       }
-      logger.info({ migration: m.name }, `applied migration ${m.name}`);
-      done.push(m.name);
+      await tx.query("INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)", [
+        m.version,
+        m.name,
+        m.checksum,
+      ]);
+      names.push(m.name);
     }
-    return done;
-  } finally {
-    await client.query("SELECT pg_advisory_unlock($1)", [LOCK_ID]).catch(() => {});
-    client.release();
-  }
+    return names;
+  });
+  for (const name of done) logger.info({ migration: name }, `applied migration ${name}`);
+  return done;
 }

@@ -11,6 +11,8 @@ export interface SqlResult<T> {
 
 export interface SqlClient {
   query<T = Record<string, unknown>>(text: string, params?: readonly unknown[]): Promise<SqlResult<T>>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(script: string): Promise<void>;
 }
 
 export interface Sql extends SqlClient {
@@ -25,6 +27,9 @@ function wrap(client: pg.Pool | pg.PoolClient): SqlClient {
       const r = await client.query(text, params as unknown[] | undefined);
       return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
     },
+    async exec(script: string) {
+      await client.query(script); // no parameters: the simple protocol runs every statement
+    },
   };
 }
 
@@ -34,6 +39,12 @@ export function pgSql(pool: pg.Pool): Sql {
     async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       let broken = false;
+      // A connection dropped between two statements (Postgres restarting) is reported as an
+      // event on the checked-out client; the next statement fails with it anyway.
+      const lost = () => {
+        broken = true;
+      };
+      client.on("error", lost);
       try {
         await client.query("BEGIN");
         const result = await fn(wrap(client));
@@ -45,6 +56,7 @@ export function pgSql(pool: pg.Pool): Sql {
         });
         throw err;
       } finally {
+        client.off("error", lost);
         client.release(broken);
       }
     },

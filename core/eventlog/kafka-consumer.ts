@@ -72,6 +72,8 @@ export class KafkaLogConsumer implements LogConsumer {
         "session.timeout.ms": 20_000,
         ...(options.instanceId ? { "group.instance.id": options.instanceId } : {}),
         "fetch.max.bytes": 64 * 1024 * 1024,
+        // Keeps each partition's high watermark cached, for lag() without a broker round trip.
+        "statistics.interval.ms": 5000,
         "queued.max.messages.kbytes": 128 * 1024,
         rebalance_cb: (err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) =>
           self.rebalance(err, assignment),
@@ -133,6 +135,21 @@ export class KafkaLogConsumer implements LogConsumer {
 
   owned(): TopicPartition[] {
     return [...this.committable.values()];
+  }
+
+  lag(): Map<string, number> {
+    const lag = new Map<string, number>();
+    if (this.owning.size === 0 || !this.consumer.isConnected()) return lag;
+    try {
+      for (const p of this.consumer.position([...this.owning.values()])) {
+        if (typeof p.offset !== "number" || p.offset < 0) continue;
+        const { highOffset } = this.consumer.getWatermarkOffsets(p.topic, p.partition);
+        if (highOffset >= p.offset) lag.set(p.topic, (lag.get(p.topic) ?? 0) + highOffset - p.offset);
+      }
+    } catch {
+      // No statistics yet for a new partition: its lag is unknown for a few seconds.
+    }
+    return lag;
   }
 
   poll(max: number): Promise<ConsumedRecord[]> {

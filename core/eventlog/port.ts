@@ -95,6 +95,11 @@ export interface LogConsumer {
   committed(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]>;
   /** Partitions this member may commit: assigned ones, and those whose revocation is in progress. */
   owned(): TopicPartition[];
+  /**
+   * Records in the log not yet delivered, per topic, summed over this member's partitions
+   * (the consumer lag). Cheap: from the client's cached figures, possibly a few seconds old.
+   */
+  lag(): Map<string, number>;
   /** Leaves the group (revocation handlers run) and disconnects. */
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate, MIGRATIONS_DIR } from "../../core/db/migrate.ts";
+import { pgSql } from "../../core/db/sql.ts";
 import { localServers, requireServer } from "../../core/local-servers.ts";
 import { createLogger } from "../../core/logger.ts";
 import { Catalog } from "./catalog.ts";
@@ -35,8 +36,8 @@ describe.skipIf(!up)("reference data in the real Postgres", () => {
   });
 
   it("migrates once, then has nothing to do", async () => {
-    expect(await migrate(pool, logger)).toEqual(["001_dimensions.sql", "002_stream.sql"]);
-    expect(await migrate(pool, logger)).toEqual([]);
+    expect(await migrate(pgSql(pool), logger)).toEqual(["001_dimensions.sql", "002_stream.sql"]);
+    expect(await migrate(pgSql(pool), logger)).toEqual([]);
   });
 
   it("loads the catalog, and a rerun rewrites no row", async () => {
@@ -107,7 +108,7 @@ describe.skipIf(!up)("reference data in the real Postgres", () => {
     const dir = mkdtempSync(join(tmpdir(), "migrations-"));
     cpSync(MIGRATIONS_DIR, dir, { recursive: true });
     writeFileSync(join(dir, "001_dimensions.sql"), "-- edited\nSELECT 1;");
-    await expect(migrate(pool, logger, dir)).rejects.toThrow(
+    await expect(migrate(pgSql(pool), logger, dir)).rejects.toThrow(
       /001_dimensions.sql changed after it was applied/,
     );
   });

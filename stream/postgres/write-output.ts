@@ -245,7 +245,7 @@ export async function writeOutput(
        FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::bigint[]) AS x(t, e, b, d, l, u, g)
        ON CONFLICT (minute, topic) DO UPDATE SET events = o.events + EXCLUDED.events, bytes = o.bytes + EXCLUDED.bytes,
          dlq = o.dlq + EXCLUDED.dlq, late = o.late + EXCLUDED.late, duplicates = o.duplicates + EXCLUDED.duplicates,
-         consumer_lag = coalesce(EXCLUDED.consumer_lag, o.consumer_lag)`,
+         consumer_lag = greatest(EXCLUDED.consumer_lag, o.consumer_lag)`,
       [
         ops.minute,
         topics,

@@ -10,15 +10,19 @@ import pg from "pg";
 import { migrate } from "../../core/db/migrate.ts";
 import { pgSql, type Sql } from "../../core/db/sql.ts";
 import { KafkaAdmin } from "../../core/eventlog/kafka-admin.ts";
+import { KafkaLogConsumer } from "../../core/eventlog/kafka-consumer.ts";
 import type { KafkaProducer } from "../../core/eventlog/kafka-producer.ts";
 import { partitionFor } from "../../core/eventlog/partitioner.ts";
-import { EVENT_TOPICS } from "../../core/events/topics.ts";
+import type { LogProducer } from "../../core/eventlog/port.ts";
 import type { Logger } from "../../core/logger.ts";
 import { generate, simulatorFor } from "../../ingest/generate.ts";
 import { FileOutput } from "../../ingest/outputs.ts";
-import { loadReference } from "../../ingest/reference/load.ts";
+import type { Catalog } from "../../ingest/reference/catalog.ts";
 import { writeReferenceFiles } from "../../ingest/reference/write.ts";
 import { DEFAULT_TOPIC_OPTIONS, topicSpecs } from "../../ingest/topics.ts";
+import { DEFAULT_SESSION_RULES } from "../operators/sessions.ts";
+import { ProductCache } from "../postgres/products.ts";
+import { DEFAULT_STREAM_OPTIONS, StreamWorker } from "../worker.ts";
 
 export const PARTITIONS = DEFAULT_TOPIC_OPTIONS.partitions;
 
@@ -42,8 +46,8 @@ export async function testSchema(databaseUrl: string, logger: Logger): Promise<T
   url.searchParams.set("options", `-c search_path=${name}`);
   const pool = new pg.Pool({ connectionString: url.toString(), max: 6 });
   pool.on("error", () => {});
-  await migrate(pool, logger);
   const sql = pgSql(pool);
+  await migrate(sql, logger);
   return {
     name,
     url: url.toString(),
@@ -67,16 +71,17 @@ export interface Dataset {
   /** Sessions ending before this are closed by the sentinels' watermark. */
   closedBefore: number;
   lines: string[];
+  /** The reference data the events were generated from: load it with `loadReference`. */
+  catalog: Catalog;
 }
 
 /**
- * A seeded backfill written as files, its reference data loaded into `pool`, plus one sentinel
+ * A seeded backfill written as files (events, products, users, labels), plus one sentinel
  * product view per partition 3 hours after the data: it moves every shard's watermark past the
  * last session, cart and hour, so the tables are final and comparable.
  */
 export async function seededDataset(
   dir: string,
-  pool: pg.Pool,
   options: {
     seed: number;
     users: number;
@@ -94,7 +99,6 @@ export async function seededDataset(
     anomalyRate: 0.01,
     mode: { kind: "backfill", days: options.days, until, transactionsPerDay: options.transactionsPerDay },
   });
-  await loadReference(pool, simulator.catalog);
   await writeReferenceFiles(simulator.catalog, dir);
   const output = new FileOutput(dir);
   await generate(simulator, output, { realtime: false });
@@ -139,6 +143,7 @@ export async function seededDataset(
     until,
     closedBefore: until + 3_600_000,
     lines,
+    catalog: simulator.catalog,
   };
 }
 
@@ -180,14 +185,31 @@ export function endOffsets(prefix: string, lines: readonly string[]): Map<string
   return ends;
 }
 
-/** True once the group's offsets in Postgres reach `ends` and every shard saw its sentinel. */
-export async function caughtUp(sql: Sql, group: string, ends: ReadonlyMap<string, number>): Promise<boolean> {
+/**
+ * True once the group's offsets in Postgres reach `ends` and (with `sentinels`) every shard's
+ * watermark has closed everything before its sentinel. Errors (Postgres away) count as "not yet".
+ */
+export async function caughtUp(
+  sql: Sql,
+  group: string,
+  ends: ReadonlyMap<string, number>,
+  sentinels = true,
+): Promise<boolean> {
+  try {
+    return await reached(sql, group, ends, sentinels);
+  } catch {
+    return false;
+  }
+}
+
+async function reached(sql: Sql, group: string, ends: ReadonlyMap<string, number>, sentinels: boolean) {
   const { rows } = await sql.query<{ topic: string; kafka_partition: number; next_offset: string }>(
     "SELECT topic, kafka_partition, next_offset FROM stream_offsets WHERE group_id = $1",
     [group],
   );
   const at = new Map(rows.map((r) => [`${r.topic}/${r.kafka_partition}`, Number(r.next_offset)]));
-  for (const [k, end] of ends) if (at.get(k) !== end) return false;
+  for (const [k, end] of ends) if ((at.get(k) ?? 0) < end) return false;
+  if (!sentinels) return true;
   // Every shard holds exactly its sentinel's session once everything before it has closed.
   const open = await sql.query<{ n: string }>(
     "SELECT count(*) AS n FROM stream_state WHERE group_id = $1 AND ns = 'session'",
@@ -196,12 +218,100 @@ export async function caughtUp(sql: Sql, group: string, ends: ReadonlyMap<string
   return Number(open.rows[0]!.n) === PARTITIONS;
 }
 
-export const EVENT_TOPIC_NAMES = EVENT_TOPICS;
-
 export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 300));
   }
+}
+
+export interface RunningWorker {
+  worker: StreamWorker;
+  /** Stops polling, commits the batch in flight, leaves the group. */
+  stop(): Promise<void>;
+}
+
+/** A stream worker in this process over the prefixed topics, until stop(). */
+export async function startWorker(options: {
+  sql: Sql;
+  brokers: string[];
+  prefix: string;
+  group: string;
+  owner: string;
+  dlq: LogProducer;
+  logger: Logger;
+  batchSize?: number;
+  idleMs?: number;
+}): Promise<RunningWorker> {
+  const products = await ProductCache.load(options.sql);
+  const worker = new StreamWorker(
+    options.sql,
+    products,
+    options.dlq,
+    {
+      ...DEFAULT_STREAM_OPTIONS,
+      group: options.group,
+      topicPrefix: options.prefix,
+      owner: options.owner,
+      sessions: DEFAULT_SESSION_RULES,
+      idleMs: options.idleMs ?? 2000,
+      batchSize: options.batchSize ?? DEFAULT_STREAM_OPTIONS.batchSize,
+    },
+    options.logger,
+  );
+  const consumer = await KafkaLogConsumer.connect({
+    brokers: options.brokers,
+    group: options.group,
+    topics: worker.topics,
+    handlers: worker.handlers,
+    logger: options.logger,
+  });
+  const stop = new AbortController();
+  const running = worker.run(consumer, stop.signal);
+  return {
+    worker,
+    stop: async () => {
+      stop.abort();
+      try {
+        await running;
+      } finally {
+        await consumer.close();
+      }
+    },
+  };
+}
+
+/**
+ * Loads products.ndjson into `products` and `inventory_status` through the Sql port (PGlite has
+ * no COPY from a stream; the real loader is ingest/reference/load.ts).
+ */
+export async function loadProductsFile(sql: Sql, file: string): Promise<void> {
+  const products = readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .map(
+      (l) =>
+        JSON.parse(l) as {
+          product_id: string;
+          name: string;
+          category: string;
+          price: number;
+          inventory: number;
+        },
+    );
+  await sql.query(
+    `INSERT INTO products (product_id, name, category, price, inventory)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::numeric[], $5::int[])`,
+    [
+      products.map((p) => p.product_id),
+      products.map((p) => p.name),
+      products.map((p) => p.category),
+      products.map((p) => p.price),
+      products.map((p) => p.inventory),
+    ],
+  );
+  await sql.query(
+    "INSERT INTO inventory_status (product_id, quantity) SELECT product_id, inventory FROM products",
+  );
 }

@@ -136,6 +136,7 @@ CREATE TABLE IF NOT EXISTS operational_metrics (
   dlq          bigint NOT NULL,
   late         bigint NOT NULL,
   duplicates   bigint NOT NULL,
+  -- The largest lag seen in the minute, over the partitions of the workers that reported.
   consumer_lag bigint,
   PRIMARY KEY (minute, topic)
 );
