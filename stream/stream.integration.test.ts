@@ -387,11 +387,8 @@ describe.skipIf(!up)("stream layer on the real Kafka and Postgres", () => {
         logger: captured,
       });
       await produceLines(producer, t.prefix, ds.lines.slice(0, half));
-      await waitFor(
-        "the first half",
-        () => caughtUp(t.schema.sql, t.group, endOffsets(t.prefix, ds.lines.slice(0, half)), false),
-        60_000,
-      );
+      const firstHalf = endOffsets(t.prefix, ds.lines.slice(0, half));
+      await waitFor("the first half", () => caughtUp(t.schema.sql, t.group, firstHalf, false), 60_000);
       const bounce = spawn("bash", [join(ROOT, "services/services.sh"), "bounce-postgres", "4"], {
         stdio: "inherit",
       });

@@ -88,11 +88,8 @@ describe("stream worker on the in-process log and PGlite", { timeout: 120_000 },
     const { sql, log } = await setup();
     produce(log, ds.lines);
     const run = await worker(sql, log, "one");
-    await waitFor(
-      "the worker",
-      () => caughtUp(sql, DEFAULT_STREAM_OPTIONS.group, endOffsets("", ds.lines)),
-      100_000,
-    );
+    const ends = endOffsets("", ds.lines);
+    await waitFor("the worker", () => caughtUp(sql, DEFAULT_STREAM_OPTIONS.group, ends), 100_000);
     await run.stop();
     const got = await tables(sql);
     for (const table of Object.keys(expected)) expect(got[table], table).toEqual(expected[table]);
@@ -113,18 +110,16 @@ describe("stream worker on the in-process log and PGlite", { timeout: 120_000 },
     expect(a.w.owned().length).toBeGreaterThan(0);
     expect(b.w.owned().length).toBeGreaterThan(0);
     produce(log, ds.lines.slice(third, 2 * third));
+    const twoThirds = endOffsets("", ds.lines.slice(0, 2 * third));
     await waitFor(
       "both workers",
-      () => caughtUp(sql, DEFAULT_STREAM_OPTIONS.group, endOffsets("", ds.lines.slice(0, 2 * third)), false),
+      () => caughtUp(sql, DEFAULT_STREAM_OPTIONS.group, twoThirds, false),
       100_000,
     );
     await a.stop();
     produce(log, ds.lines.slice(2 * third));
-    await waitFor(
-      "worker b",
-      () => caughtUp(sql, DEFAULT_STREAM_OPTIONS.group, endOffsets("", ds.lines)),
-      100_000,
-    );
+    const ends = endOffsets("", ds.lines);
+    await waitFor("worker b", () => caughtUp(sql, DEFAULT_STREAM_OPTIONS.group, ends), 100_000);
     await b.stop();
     expect(await tables(sql)).toEqual(expected);
     await sql.close();

@@ -65,6 +65,7 @@ export function processRecords(
 ): void {
   const { latenessMs, now, products } = options;
   const sessions = { out, products, rules: options.sessions };
+  state.seen.seal();
   for (const r of records) {
     const counts = out.countsOf(r.topic);
     counts.events += 1;
@@ -106,7 +107,7 @@ export function processRecords(
       counts.duplicates += 1;
       continue;
     }
-    state.seen.set(seenKey, time);
+    state.seen.add(seenKey, time, r.topic, r.offset);
 
     switch (r.topic) {
       case "transactions": {
@@ -182,8 +183,5 @@ export function pruneSeen(state: ShardState, latenessMs: number): void {
     const max = state.maxTime.get(topic);
     if (max !== undefined) limits.set(topic, max - latenessMs);
   }
-  for (const [key, time] of state.seen.map) {
-    const limit = limits.get(key.slice(0, key.indexOf(":")));
-    if (limit !== undefined && time < limit) state.seen.delete(key);
-  }
+  state.seen.prune((key) => limits.get(key.slice(0, key.indexOf(":"))));
 }

@@ -34,7 +34,8 @@ export async function loadShardState(db: SqlClient, group: string, shard: number
     "SELECT ns, key, value FROM stream_state WHERE group_id = $1 AND shard = $2",
     [group, shard],
   );
-  for (const r of rows) spaces[r.ns]?.restore(r.key, r.value);
+  for (const r of rows) spaces[r.ns]?.restore(r.key, JSON.parse(r.value as string));
+  state.seen.rebuild();
   return state;
 }
 
@@ -123,7 +124,7 @@ export async function commitBatch(sql: Sql, input: CommitInput): Promise<void> {
     if (changes.ns.length > 0)
       await tx.query(
         `INSERT INTO stream_state (group_id, shard, ns, key, value)
-         SELECT $1, $2, n, k, v FROM unnest($3::text[], $4::text[], $5::jsonb[]) AS x(n, k, v)
+         SELECT $1, $2, n, k, v FROM unnest($3::text[], $4::text[], $5::text[]) AS x(n, k, v)
          ON CONFLICT (group_id, shard, ns, key) DO UPDATE SET value = EXCLUDED.value`,
         [group, shard, changes.ns, changes.keys, changes.values],
       );

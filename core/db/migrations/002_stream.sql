@@ -178,7 +178,9 @@ CREATE TABLE IF NOT EXISTS stream_state (
   shard    integer NOT NULL,
   ns       text NOT NULL,
   key      text NOT NULL,
-  value    jsonb NOT NULL,
+  -- JSON as text: written on every commit and only ever read back whole, so Postgres need not
+  -- parse it into jsonb (measured: a third of the state upsert's time).
+  value    text NOT NULL,
   PRIMARY KEY (group_id, shard, ns, key)
 );
 
