@@ -121,10 +121,13 @@ export class StreamWorker {
   private readonly now: () => number;
   private busy: Promise<void> = Promise.resolve();
   /**
-   * Whether the last poll came back short of a full batch: only then can a quiet partition be
-   * idle rather than merely not fetched yet, so a backfill never marks one idle by accident.
+   * Partitions (`topic/partition`) confirmed to have nothing pending: no record for the idle
+   * time *and* processed up to the log's end (at most a second old). Time alone is not enough: a
+   * worker that stalled (Postgres away) would find every partition "quiet" while a backlog
+   * waits, and its watermark would jump ahead of events not read yet.
    */
-  private caughtUp = false;
+  private idle = new Set<string>();
+  private idleCheckedAt = 0;
   /** Consumer lag per SPEC topic at the last poll, for operational_metrics. */
   private lag = new Map<string, number>();
 
@@ -202,7 +205,7 @@ export class StreamWorker {
   async run(consumer: LogConsumer, signal: AbortSignal): Promise<StreamStats> {
     while (!signal.aborted) {
       const records = await consumer.poll(this.options.batchSize);
-      this.caughtUp = records.length < this.options.batchSize;
+      await this.confirmIdle(consumer);
       const work = this.handle(consumer, records);
       this.busy = work.catch(() => {});
       await work;
@@ -238,11 +241,36 @@ export class StreamWorker {
     }
   }
 
+  /** Re-checks, at most once a second, which quiet partitions are really at the log's end. */
+  private async confirmIdle(consumer: LogConsumer): Promise<void> {
+    const now = this.now();
+    const quiet: TopicPartition[] = [];
+    for (const shard of this.shards.values())
+      for (const [topic, at] of shard.lastRecordAt)
+        if (now - at >= this.options.idleMs) quiet.push({ topic, partition: shard.id });
+    if (quiet.length === 0) {
+      this.idle.clear();
+      return;
+    }
+    if (now - this.idleCheckedAt < 1000) return;
+    this.idleCheckedAt = now;
+    const idle = new Set<string>();
+    try {
+      for (const end of await consumer.endOffsets(quiet)) {
+        const next = this.shards.get(end.partition)?.next.get(end.topic) ?? 0;
+        if (next >= end.offset) idle.add(`${end.topic}/${end.partition}`);
+      }
+    } catch (err) {
+      this.logger.debug({ err: (err as Error).message }, "could not ask kafka for end offsets; nothing idle");
+    }
+    this.idle = idle;
+  }
+
   private idleTopics(shard: Shard, now: number): Set<EventTopic> {
     const idle = new Set<EventTopic>();
-    if (!this.caughtUp) return idle;
     for (const [topic, at] of shard.lastRecordAt) {
-      if (now - at >= this.options.idleMs) idle.add(this.table(topic)!);
+      if (now - at >= this.options.idleMs && this.idle.has(`${topic}/${shard.id}`))
+        idle.add(this.table(topic)!);
     }
     return idle;
   }

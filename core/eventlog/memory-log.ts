@@ -214,6 +214,10 @@ class MemoryConsumer implements LogConsumer {
     return [...this.positions.values()].map(({ topic, partition }) => ({ topic, partition }));
   }
 
+  async endOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]> {
+    return partitions.map((p) => ({ ...p, offset: this.log.endOffset(p.topic, p.partition) }));
+  }
+
   lag(): Map<string, number> {
     const lag = new Map<string, number>();
     for (const p of this.positions.values())

@@ -100,6 +100,11 @@ export interface LogConsumer {
    * (the consumer lag). Cheap: from the client's cached figures, possibly a few seconds old.
    */
   lag(): Map<string, number>;
+  /**
+   * The next offset the log would give each partition (its high watermark): from the client's
+   * figures when it keeps them (Kafka: at most a second old), else asked of the log.
+   */
+  endOffsets(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]>;
   /** Leaves the group (revocation handlers run) and disconnects. */
   close(): Promise<void>;
 }

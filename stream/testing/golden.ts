@@ -125,3 +125,22 @@ export async function streamTables(db: SqlClient, scope: GoldenScope): Promise<T
 export function sorted(t: Tables): Tables {
   return Object.fromEntries(Object.entries(t).map(([k, v]) => [k, [...v].sort()]));
 }
+
+/**
+ * What differs between two sets of tables: per table, up to 5 rows only in `got` and only in
+ * `want`. Empty when equal, so a test failure names the rows instead of two huge arrays.
+ */
+export function tableDiff(got: Tables, want: Tables): Record<string, { extra: string[]; missing: string[] }> {
+  const diff: Record<string, { extra: string[]; missing: string[] }> = {};
+  for (const table of new Set([...Object.keys(got), ...Object.keys(want)])) {
+    const g = got[table] ?? [];
+    const w = want[table] ?? [];
+    const gs = new Set(g);
+    const ws = new Set(w);
+    const extra = g.filter((r) => !ws.has(r));
+    const missing = w.filter((r) => !gs.has(r));
+    if (extra.length > 0 || missing.length > 0 || g.length !== w.length)
+      diff[table] = { extra: extra.slice(0, 5), missing: missing.slice(0, 5) };
+  }
+  return diff;
+}
