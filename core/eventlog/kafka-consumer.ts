@@ -177,17 +177,15 @@ export class KafkaLogConsumer implements LogConsumer {
         } catch {
           // not in the statistics yet
         }
-        return new Promise<PartitionOffset>((resolve, reject) =>
-          this.consumer.queryWatermarkOffsets(p.topic, p.partition, 5000, (err, w) =>
-            err
-              ? reject(
-                  new LakehouseError("SERVICE_UNAVAILABLE", `kafka watermarks: ${err.message}`, {
-                    cause: err,
-                  }),
-                )
-              : resolve({ topic: p.topic, partition: p.partition, offset: w.highOffset }),
-          ),
-        );
+        return new Promise<PartitionOffset>((resolve, reject) => {
+          this.consumer.queryWatermarkOffsets(p.topic, p.partition, 5000, (err, w) => {
+            if (err)
+              reject(
+                new LakehouseError("SERVICE_UNAVAILABLE", `kafka watermarks: ${err.message}`, { cause: err }),
+              );
+            else resolve({ topic: p.topic, partition: p.partition, offset: w.highOffset });
+          });
+        });
       }),
     );
   }
