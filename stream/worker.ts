@@ -228,11 +228,19 @@ export class StreamWorker {
       if (!list) byShard.set(r.partition, (list = []));
       list.push(r);
     }
-    const committed: PartitionOffset[] = [];
-    for (const shard of [...this.shards.values()]) {
-      const offsets = await this.runShard(shard, byShard.get(shard.id) ?? []);
-      for (const o of offsets) committed.push({ topic: o.topic, partition: o.partition, offset: o.to });
-    }
+    // Shards commit concurrently (each its own transaction and connection): while Postgres
+    // writes one shard's batch, this thread computes the next shard's. No gain measured on the
+    // 2-core benchmark machine, where Node, librdkafka, Kafka and Postgres already share both
+    // cores; it lets Postgres use more where there are more. Rows shared by shards are written
+    // in key order, and a deadlock would be retried like any transient error.
+    const results = await Promise.all(
+      [...this.shards.values()].map((shard) => this.runShard(shard, byShard.get(shard.id) ?? [])),
+    );
+    const committed: PartitionOffset[] = results.flat().map((o) => ({
+      topic: o.topic,
+      partition: o.partition,
+      offset: o.to,
+    }));
     if (committed.length > 0) {
       // Advisory: lets Kafka tooling show the group's progress. Postgres holds the truth.
       await consumer

@@ -44,6 +44,8 @@ const { values } = parseArgs({
     rate: { type: "string" },
     seconds: { type: "string", default: "30" },
     keep: { type: "boolean", default: false },
+    /** Writes each worker's CPU profile (.cpuprofile) into this directory. */
+    profile: { type: "string" },
   },
 });
 const servers = localServers();
@@ -76,6 +78,7 @@ function launch(n: number): ChildProcess {
   const child = spawn(
     process.execPath,
     [
+      ...(values.profile ? ["--cpu-prof", "--cpu-prof-dir", values.profile] : []),
       join(ROOT, "bin/lakehouse.mjs"),
       "stream",
       "run",

@@ -150,13 +150,12 @@ export function closeSessions(
   rules: SessionRules,
 ): void {
   for (const [id, s] of sessions.map) {
+    const closing = watermark > s.end + rules.gapMs;
+    const abandoning =
+      s.lastCart !== null && s.abandonedFor !== s.lastCart && watermark > s.lastCart + rules.abandonAfterMs;
+    if (!closing && !abandoning) continue; // most sessions, most batches: nothing to compute
     const cart = cartFigures(s, products);
-    if (
-      cart.items > 0 &&
-      s.lastCart !== null &&
-      s.abandonedFor !== s.lastCart &&
-      watermark > s.lastCart + rules.abandonAfterMs
-    ) {
+    if (abandoning && cart.items > 0 && s.lastCart !== null) {
       out.abandonments.push({
         sessionId: id,
         userId: s.user,
@@ -169,7 +168,7 @@ export function closeSessions(
       s.abandonedFor = s.lastCart;
       sessions.set(id, s);
     }
-    if (watermark > s.end + rules.gapMs) {
+    if (closing) {
       emitSession({ out, products, rules }, id, s, cart.items);
       sessions.delete(id);
     }
