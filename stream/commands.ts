@@ -29,6 +29,7 @@ export async function streamRun(args: string[]): Promise<number> {
     "topic-prefix": { type: "string", default: "" },
     "instance-id": { type: "string" },
     "metrics-port": { type: "string", default: "9464" },
+    "metrics-host": { type: "string", default: "127.0.0.1" },
     "max-restarts": { type: "string", default: "5" },
   });
   const cfg = config();
@@ -60,6 +61,7 @@ export async function streamRun(args: string[]): Promise<number> {
   const { signal, dispose } = shutdownSignal(log);
   const metrics = await serveMetrics(
     parseNumber("metrics-port", flags["metrics-port"], { min: 0, max: 65535 }),
+    flags["metrics-host"],
   );
   log.info(
     { metricsPort: metrics.port, database: redactUrl(databaseUrl), ...options },
