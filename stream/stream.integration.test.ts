@@ -401,4 +401,28 @@ describe.skipIf(!up)("stream layer on the real Kafka and Postgres", () => {
       expect(tableDiff(await tablesOf(t.schema), uninterrupted)).toEqual({});
     },
   );
+
+  it("gives up after its bounded restarts and exits 1 with the reason", { timeout: 60_000 }, async () => {
+    const schema = await testSchema(servers.databaseUrl, logger);
+    schemas.push(schema);
+    // A database whose migration history disagrees with the code: no restart can fix that.
+    await schema.sql.query("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 2");
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, "bin/lakehouse.mjs"), "stream", "run", "--max-restarts", "2", "--metrics-port", "0"],
+      {
+        env: { ...process.env, DATABASE_URL: schema.url, KAFKA_BROKERS: brokers.join(",") },
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    let output = "";
+    child.stdout!.on("data", (b: Buffer) => (output += b.toString()));
+    child.stderr!.on("data", (b: Buffer) => (output += b.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    expect(code).toBe(1);
+    expect(output.match(/restart \d of 2/g)).toEqual(["restart 1 of 2", "restart 2 of 2"]);
+    expect(output).toMatch(
+      /gives up after 2 restarts: migration 002_stream.sql changed after it was applied/,
+    );
+  });
 });

@@ -3,6 +3,7 @@
  * embedded default. The same seeded day must give exactly the tables of the independent DuckDB
  * recomputation, with one worker and with two workers rebalancing mid-run.
  */
+import { randomUUID } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,12 +55,24 @@ describe("stream worker on the in-process log and PGlite", { timeout: 120_000 },
     return { sql, log };
   };
 
-  const worker = async (sql: Sql, log: MemoryLog, owner: string) => {
+  const worker = async (
+    sql: Sql,
+    log: MemoryLog,
+    owner: string,
+    retryDelaysMs: readonly number[] = [1000, 2000, 4000],
+  ) => {
     const w = new StreamWorker(
       sql,
       await ProductCache.load(sql),
       log,
-      { ...DEFAULT_STREAM_OPTIONS, owner, sessions: DEFAULT_SESSION_RULES, idleMs: 300, batchSize: 700 },
+      {
+        ...DEFAULT_STREAM_OPTIONS,
+        owner,
+        sessions: DEFAULT_SESSION_RULES,
+        idleMs: 300,
+        batchSize: 700,
+        retryDelaysMs,
+      },
       logger,
     );
     const consumer: LogConsumer = await log.join(DEFAULT_STREAM_OPTIONS.group, w.topics, w.handlers);
@@ -122,6 +135,57 @@ describe("stream worker on the in-process log and PGlite", { timeout: 120_000 },
     await waitFor("worker b", () => caughtUp(sql, DEFAULT_STREAM_OPTIONS.group, ends), 100_000);
     await b.stop();
     expect(tableDiff(await tables(sql), expected)).toEqual({});
+    await sql.close();
+  });
+
+  it("sends a record that keeps failing to the DLQ after 3 retries, and the partition moves on", async () => {
+    const { sql, log } = await setup();
+    // A product whose sale Postgres refuses: a stand-in for any record that breaks a commit.
+    const poison = randomUUID();
+    await sql.query(
+      "INSERT INTO products (product_id, name, category, price, inventory) VALUES ($1, 'x', 'poison', 1, 5)",
+      [poison],
+    );
+    await sql.exec(`CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.category = 'poison' THEN RAISE EXCEPTION 'poisoned row'; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER refuse_poison BEFORE INSERT ON sales_metrics FOR EACH ROW EXECUTE FUNCTION refuse_poison();`);
+    const user = randomUUID();
+    const at = (s: number) => new Date(Date.parse("2026-11-10T10:00:00Z") + s * 1000).toISOString();
+    const tx = (s: number, product: string, price: number) => ({
+      transaction_id: randomUUID(),
+      user_id: user,
+      session_id: null,
+      timestamp: at(s),
+      products: [{ product_id: product, quantity: 1, price }],
+      total_amount: price,
+      payment_method: "paypal",
+      country: "UK",
+    });
+    const good = ds.catalog.productId(0);
+    const price = ds.catalog.price(0);
+    const txs = [tx(0, good, price), tx(10, poison, 1), tx(20, good, price)];
+    for (const t of txs)
+      log.enqueue({ topic: "transactions", key: user, value: Buffer.from(JSON.stringify(t)) });
+
+    const run = await worker(sql, log, "poison", [10, 20, 40]);
+    const ends = endOffsets(
+      "",
+      txs.map((t) => JSON.stringify({ topic: "transactions", key: user, value: t })),
+    );
+    await waitFor("the worker", () => caughtUp(sql, DEFAULT_STREAM_OPTIONS.group, ends, false), 30_000);
+    await run.stop();
+
+    const dead = await sql.query<{ reason: string; record: string }>(
+      "SELECT reason, record FROM stream_dead_letters",
+    );
+    expect(dead.rows).toHaveLength(1);
+    expect(dead.rows[0]!.reason).toMatch(/after 3 retries: poisoned row/);
+    expect(dead.rows[0]!.record).toMatchObject({ retry_count: 3, event_id: txs[1]!.transaction_id });
+    const dlqTopic = log.partitionsOf("dlq.events").flat();
+    expect(dlqTopic).toHaveLength(1);
+    // The records around it are counted once each.
+    const sales = await sql.query<{ n: number }>("SELECT sum(transactions)::int AS n FROM sales_metrics");
+    expect(sales.rows[0]!.n).toBe(2);
     await sql.close();
   });
 });
