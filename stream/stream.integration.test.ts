@@ -416,8 +416,8 @@ describe.skipIf(!up)("stream layer on the real Kafka and Postgres", () => {
       },
     );
     let output = "";
-    child.stdout!.on("data", (b: Buffer) => (output += b.toString()));
-    child.stderr!.on("data", (b: Buffer) => (output += b.toString()));
+    child.stdout.on("data", (b: Buffer) => (output += b.toString()));
+    child.stderr.on("data", (b: Buffer) => (output += b.toString()));
     const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
     expect(code).toBe(1);
     expect(output.match(/restart \d of 2/g)).toEqual(["restart 1 of 2", "restart 2 of 2"]);
