@@ -39,6 +39,12 @@ export const commands: Record<string, Command> = {
       "[--lateness 2m] [--idle 30s] [--batch-size 20000] [--instance-id ID] [--metrics-port 9464] [--max-restarts 5]",
     run: async (args) => (await import("../stream/commands.ts")).streamRun(args),
   },
+  "batch run": {
+    summary:
+      "nightly models: bronze -> silver -> gold (RFM, daily sales, funnel) with data tests, as Parquet in the lake; " +
+      "--date D | --from D1 --to D2 [--job NAME] [--products FILE]",
+    run: async (args) => (await import("../batch/commands.ts")).batchRun(args),
+  },
   "sink run": {
     summary:
       "lake sink: every event and DLQ record into bronze Parquet under LAKE_URI, exactly once; [--group lake-sink] " +

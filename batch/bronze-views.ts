@@ -1,0 +1,59 @@
+/**
+ * DuckDB sources for the models: `bronze_<table>` over the synced bronze files (typed by the
+ * lake's own schema, so an empty lake still has the right columns) and `dim_products`.
+ */
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { EVENT_TOPICS } from "../core/events/topics.ts";
+import { BRONZE_SHAPES } from "../lake/bronze-schema.ts";
+
+type Shape = string | { [field: string]: Shape } | Shape[];
+
+function ddlType(shape: Shape): string {
+  if (typeof shape === "string") return shape;
+  if (Array.isArray(shape)) return `${ddlType(shape[0]!)}[]`;
+  return `STRUCT(${Object.entries(shape)
+    .map(([k, v]) => `"${k}" ${ddlType(v)}`)
+    .join(", ")})`;
+}
+
+const KAFKA_DDL =
+  "kafka_topic VARCHAR, kafka_partition INTEGER, kafka_offset BIGINT, kafka_timestamp TIMESTAMPTZ, ingested_at TIMESTAMPTZ";
+
+const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+/** Creates (or replaces) `bronze_<table>` for every event table from local Parquet paths. */
+export async function createBronzeViews(
+  conn: DuckDBConnection,
+  paths: ReadonlyMap<string, readonly string[]>,
+) {
+  for (const table of EVENT_TOPICS) {
+    const name = `bronze_${table}`;
+    const files = paths.get(table) ?? [];
+    const columns = Object.entries(BRONZE_SHAPES[table])
+      .map(([k, v]) => `"${k}" ${ddlType(v as Shape)}`)
+      .join(", ");
+    await conn.run(`DROP VIEW IF EXISTS ${name}; DROP TABLE IF EXISTS ${name}`);
+    if (files.length === 0) await conn.run(`CREATE TABLE ${name} (${columns}, ${KAFKA_DDL})`);
+    else
+      await conn.run(
+        `CREATE VIEW ${name} AS SELECT * FROM read_parquet([${files.map(quote).join(", ")}], union_by_name = true, hive_partitioning = false)`,
+      );
+  }
+}
+
+/** `dim_products` from an NDJSON file of products (SPEC reference data shape). */
+export async function createProductDimension(conn: DuckDBConnection, productsFile: string | undefined) {
+  await conn.run("DROP TABLE IF EXISTS dim_products");
+  if (productsFile === undefined) {
+    await conn.run(
+      "CREATE TABLE dim_products (product_id VARCHAR, name VARCHAR, category VARCHAR, price DECIMAL(18, 2))",
+    );
+    return;
+  }
+  await conn.run(
+    `CREATE TABLE dim_products AS
+     SELECT product_id, name, category, CAST(price AS DECIMAL(18, 2)) AS price
+     FROM read_json(${quote(productsFile)}, format = 'newline_delimited',
+                    columns = {product_id: 'VARCHAR', name: 'VARCHAR', category: 'VARCHAR', price: 'DOUBLE'})`,
+  );
+}

@@ -1,0 +1,1 @@
+SELECT date, category, country FROM daily_sales GROUP BY ALL HAVING count(*) > 1

@@ -1,0 +1,1 @@
+SELECT date FROM funnel_daily GROUP BY date HAVING count(*) > 1

@@ -1,0 +1,75 @@
+/**
+ * Materialises models in DuckDB and runs each one's data tests right after it. A failing test
+ * stops the run with DATA_TEST_FAILED naming the test and a few offending rows; nothing is
+ * published after that (the caller publishes only a complete run).
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { LakehouseError } from "../core/errors.ts";
+import type { Logger } from "../core/logger.ts";
+import type { Model } from "./models.ts";
+
+const MODELS_DIR = fileURLToPath(new URL("./models/", import.meta.url));
+const TESTS = readdirSync(`${MODELS_DIR}tests`).filter((f) => f.endsWith(".sql"));
+
+export interface TestResult {
+  name: string;
+  failures: number;
+}
+
+export interface ModelResult {
+  model: string;
+  layer: string;
+  rows: number;
+  ms: number;
+  tests: TestResult[];
+}
+
+export function modelSql(model: Model): string {
+  return readFileSync(`${MODELS_DIR}${model.layer}/${model.name}.sql`, "utf8");
+}
+
+export function testsOf(model: string): { name: string; sql: string }[] {
+  return TESTS.filter((f) => f.startsWith(`${model}__`)).map((f) => ({
+    name: f.slice(0, -4),
+    sql: readFileSync(`${MODELS_DIR}tests/${f}`, "utf8"),
+  }));
+}
+
+export async function runModels(
+  conn: DuckDBConnection,
+  models: readonly Model[],
+  logger: Logger,
+): Promise<ModelResult[]> {
+  const results: ModelResult[] = [];
+  for (const model of models) {
+    const started = performance.now();
+    await conn.run(`CREATE OR REPLACE TABLE ${model.name} AS\n${modelSql(model)}`);
+    const count = await conn.runAndReadAll(`SELECT count(*) FROM ${model.name}`);
+    const rows = Number(count.getRowsJS()[0]![0]);
+    const tests: TestResult[] = [];
+    const failed: { name: string; sample: unknown[] }[] = [];
+    for (const test of testsOf(model.name)) {
+      const reader = await conn.runAndReadAll(test.sql);
+      const bad = reader.getRowObjectsJson();
+      tests.push({ name: test.name, failures: bad.length });
+      if (bad.length > 0) failed.push({ name: test.name, sample: bad.slice(0, 3) });
+    }
+    const ms = Math.round(performance.now() - started);
+    results.push({ model: model.name, layer: model.layer, rows, ms, tests });
+    logger.info(
+      { model: model.name, rows, ms, tests: tests.length, failed: failed.length },
+      `${model.name}: ${rows} rows in ${ms} ms, ${tests.length - failed.length}/${tests.length} tests passed`,
+    );
+    if (failed.length > 0)
+      throw new LakehouseError(
+        "DATA_TEST_FAILED",
+        `${model.name}: data test${failed.length > 1 ? "s" : ""} failed: ${failed
+          .map((f) => `${f.name} (e.g. ${JSON.stringify(f.sample[0])})`)
+          .join("; ")}`,
+        { context: { model: model.name, failed, results } },
+      );
+  }
+  return results;
+}

@@ -1,0 +1,257 @@
+/**
+ * The batch stage on a local-directory lake written by the sink's own writer (no server): a
+ * seeded month-end of GlobalMart traffic plus hand-built customers. RFM, daily sales and the
+ * daily funnel are checked against values computed independently here, in plain TypeScript.
+ */
+import { randomUUID } from "node:crypto";
+import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { beforeAll, describe, expect, it } from "vitest";
+import { createLogger } from "../core/logger.ts";
+import { FileStore } from "../lake/store/file-store.ts";
+import { seededDataset, type Dataset } from "../stream/testing/harness.ts";
+import { runBatch } from "./run.ts";
+import { seedLake } from "./testing/seed-lake.ts";
+
+const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "warn" });
+const SNAPSHOT = "2026-11-03";
+
+interface Tx {
+  transaction_id: string;
+  user_id: string;
+  timestamp: string;
+  total_amount: number;
+  country: string;
+  products: { product_id: string; quantity: number; price: number }[];
+}
+
+const cents = (x: number) => Math.round(x * 100);
+const day = (iso: string) => iso.slice(0, 10);
+
+/** RFM as specified: quintile of the customer's rank, ties sharing the lower score. */
+function expectedRfm(txs: Tx[]) {
+  const byUser = new Map<string, { last: string; frequency: number; monetary: number }>();
+  for (const t of txs) {
+    const u = byUser.get(t.user_id) ?? { last: "", frequency: 0, monetary: 0 };
+    u.last = t.timestamp > u.last ? t.timestamp : u.last;
+    u.frequency += 1;
+    u.monetary += cents(t.total_amount);
+    byUser.set(t.user_id, u);
+  }
+  const users = [...byUser];
+  const n = users.length;
+  const score = (value: (u: (typeof users)[number][1]) => number | string) => {
+    const sorted = users.map(([, u]) => value(u)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return (u: (typeof users)[number][1]) => {
+      const rank = sorted.findIndex((v) => v === value(u)) + 1;
+      return Math.min(5, 1 + Math.floor((5 * (rank - 1)) / n));
+    };
+  };
+  const r = score((u) => u.last);
+  const f = score((u) => u.frequency);
+  const m = score((u) => u.monetary);
+  const segment = (rs: number, fs: number) => {
+    if (rs === 5 && fs >= 4) return "Champions";
+    if (rs === 5 && fs === 1) return "New Customers";
+    if (rs === 4 && fs === 1) return "Promising";
+    if (rs >= 4 && fs <= 3) return "Potential Loyalists";
+    if (rs >= 3 && fs >= 4) return "Loyal Customers";
+    if (rs === 3 && fs === 3) return "Need Attention";
+    if (rs === 3) return "About to Sleep";
+    if (fs === 5) return "Can't Lose Them";
+    if (fs >= 3) return "At Risk";
+    return "Hibernating";
+  };
+  const recency = (last: string) => (Date.parse(SNAPSHOT) - Date.parse(day(last))) / 86_400_000;
+  return new Map(
+    users.map(([id, u]) => [
+      id,
+      `${recency(u.last)}|${u.frequency}|${u.monetary}|${r(u)}|${f(u)}|${m(u)}|${segment(r(u), f(u))}`,
+    ]),
+  );
+}
+
+describe("batch run on a local lake", { timeout: 120_000 }, () => {
+  let ds: Dataset;
+  let lakeDir: string;
+  let store: FileStore;
+  const champion = randomUUID();
+  const sleeper = randomUUID();
+  let txs: Tx[];
+  let categoryOf: Map<string, string>;
+
+  beforeAll(async () => {
+    ds = await seededDataset(mkdtempSync(join(tmpdir(), "batch-events-")), {
+      seed: 31,
+      users: 1500,
+      products: 400,
+      days: 3,
+      transactionsPerDay: 1500,
+      until: "2026-11-04T00:00:00Z",
+    });
+    const product = JSON.parse(readFileSync(ds.productsFile, "utf8").split("\n")[0]!) as {
+      product_id: string;
+      price: number;
+    };
+    // Hand-built customers whose segment is obvious: twelve large orders on the last days,
+    // and one small order on the first day.
+    const order = (user: string, at: string, quantity: number): Tx => ({
+      transaction_id: randomUUID(),
+      user_id: user,
+      timestamp: at,
+      total_amount: Math.round(product.price * quantity * 100) / 100,
+      country: "Germany",
+      products: [{ product_id: product.product_id, quantity, price: product.price }],
+    });
+    const extra = [
+      ...Array.from({ length: 12 }, (_, i) => order(champion, `2026-11-03T${12 + i}:30:00.000Z`, 5)),
+      order(sleeper, "2026-11-01T00:30:00.000Z", 1),
+    ];
+    appendFileSync(
+      ds.eventsFile,
+      extra
+        .map(
+          (t) =>
+            `${JSON.stringify({ topic: "transactions", key: t.user_id, value: { ...t, session_id: null, payment_method: "paypal" } })}\n`,
+        )
+        .join(""),
+    );
+    const lines = readFileSync(ds.eventsFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { topic: string; value: Tx });
+    txs = lines
+      .filter((l) => l.topic === "transactions")
+      .map((l) => l.value)
+      .filter((t) => day(t.timestamp) <= SNAPSHOT);
+    categoryOf = new Map(
+      readFileSync(ds.productsFile, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => {
+          const p = JSON.parse(l) as { product_id: string; category: string };
+          return [p.product_id, p.category];
+        }),
+    );
+    lakeDir = mkdtempSync(join(tmpdir(), "batch-lake-"));
+    store = new FileStore(lakeDir);
+    await seedLake(store, ds.eventsFile);
+  }, 120_000);
+
+  const run = (date = SNAPSHOT) =>
+    runBatch({
+      store,
+      date,
+      productsFile: ds.productsFile,
+      cacheDir: mkdtempSync(join(tmpdir(), "batch-cache-")),
+      workDir: mkdtempSync(join(tmpdir(), "batch-work-")),
+      logger,
+    });
+
+  const read = async (key: string, orderBy: string) => {
+    const db = await DuckDBInstance.create(":memory:");
+    const conn = await db.connect();
+    try {
+      const r = await conn.runAndReadAll(`SELECT * FROM '${join(lakeDir, key)}' ORDER BY ${orderBy}`);
+      // Every value as text (numbers and dates as DuckDB prints them), for exact comparisons.
+      return r
+        .getRowObjectsJson()
+        .map((row) =>
+          Object.fromEntries(
+            Object.entries(row).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]),
+          ),
+        );
+    } finally {
+      conn.closeSync();
+      db.closeSync();
+    }
+  };
+
+  it("computes RFM, daily sales and the funnel as an independent computation does", async () => {
+    const result = await run();
+    expect(result.models.every((m) => m.tests.every((t) => t.failures === 0))).toBe(true);
+    expect(result.written).toContain(`gold/rfm_customers/snapshot=${SNAPSHOT}/part-0.parquet`);
+
+    const rfm = await read(`gold/rfm_customers/snapshot=${SNAPSHOT}/part-0.parquet`, "user_id");
+    const got = new Map(
+      rfm.map((r) => [
+        String(r.user_id),
+        `${String(r.recency_days)}|${String(r.frequency)}|${cents(Number(r.monetary))}|${String(r.r_score)}|${String(r.f_score)}|${String(r.m_score)}|${String(r.segment)}`,
+      ]),
+    );
+    const want = expectedRfm(txs);
+    expect(got.size).toBe(want.size);
+    for (const [user, line] of want) expect(got.get(user), user).toBe(line);
+    expect(got.get(champion)).toMatch(/\|Champions$/);
+    expect(got.get(sleeper)).toMatch(/\|Hibernating$/);
+    expect(new Set(rfm.map((r) => r.segment)).size).toBeGreaterThanOrEqual(6);
+
+    const sales = await read(
+      `gold/daily_sales/snapshot=${SNAPSHOT}/part-0.parquet`,
+      "date, category, country",
+    );
+    const expected = new Map<string, { revenue: number; orders: Set<string>; units: number }>();
+    for (const t of txs)
+      for (const item of t.products) {
+        const k = `${day(t.timestamp)}|${categoryOf.get(item.product_id) ?? "unknown"}|${t.country}`;
+        const e = expected.get(k) ?? { revenue: 0, orders: new Set<string>(), units: 0 };
+        e.revenue += cents(item.price) * item.quantity;
+        e.orders.add(t.transaction_id);
+        e.units += item.quantity;
+        expected.set(k, e);
+      }
+    expect(
+      sales
+        .map(
+          (s) =>
+            `${String(s.date)}|${String(s.category)}|${String(s.country)}|${cents(Number(s.revenue))}|${String(s.orders)}|${String(s.units)}`,
+        )
+        .sort(),
+    ).toEqual([...expected].map(([k, e]) => `${k}|${e.revenue}|${e.orders.size}|${e.units}`).sort());
+
+    const funnel = await read(`gold/funnel_daily/snapshot=${SNAPSHOT}/part-0.parquet`, "date");
+    const lines = readFileSync(ds.eventsFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { topic: string; value: { timestamp: string; action?: string } });
+    const count = (d: string, pred: (l: (typeof lines)[number]) => boolean) =>
+      lines.filter((l) => day(l.value.timestamp) === d && pred(l)).length;
+    for (const f of funnel) {
+      const d = String(f.date);
+      expect(Number(f.views), d).toBe(count(d, (l) => l.topic === "product_views"));
+      expect(Number(f.cart_adds), d).toBe(
+        count(d, (l) => l.topic === "cart_events" && l.value.action === "add"),
+      );
+      expect(Number(f.purchases), d).toBe(count(d, (l) => l.topic === "transactions"));
+    }
+    expect(funnel.map((f) => String(f.date))).toEqual(["2026-11-01", "2026-11-02", "2026-11-03"]);
+  });
+
+  it("gives identical snapshots when a date is run again", async () => {
+    const key = `gold/rfm_customers/snapshot=${SNAPSHOT}/part-0.parquet`;
+    const first = await read(key, "user_id");
+    await run();
+    expect(await read(key, "user_id")).toEqual(first);
+  });
+
+  it("fails on a broken data test and leaves the previous snapshot in place", async () => {
+    const key = `gold/daily_sales/snapshot=${SNAPSHOT}/part-0.parquet`;
+    const before = readFileSync(join(lakeDir, key));
+    // A transaction whose items do not add up to its total reaches bronze (the sink types, it
+    // does not judge); silver's reconciliation test must stop the run.
+    const bad = join(mkdtempSync(join(tmpdir(), "batch-bad-")), "events.ndjson");
+    const t = txs[0]!;
+    appendFileSync(
+      bad,
+      `${JSON.stringify({ topic: "transactions", key: t.user_id, value: { ...t, transaction_id: randomUUID(), total_amount: t.total_amount + 100, session_id: null, payment_method: "paypal" } })}\n`,
+    );
+    await seedLake(store, bad, 6, 1_000_000);
+    await expect(run()).rejects.toMatchObject({
+      code: "DATA_TEST_FAILED",
+      message: expect.stringMatching(/silver_transaction_items__reconciles_with_transactions/),
+    });
+    expect(readFileSync(join(lakeDir, key)).equals(before)).toBe(true);
+  });
+});
