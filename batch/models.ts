@@ -27,6 +27,29 @@ export const MODELS: readonly Model[] = [
     layer: "gold",
     deps: ["silver_product_views", "silver_cart_events", "silver_transactions"],
   },
+  {
+    name: "customer_360",
+    layer: "gold",
+    deps: [
+      "silver_transactions",
+      "silver_transaction_items",
+      "silver_refunds",
+      "silver_product_views",
+      "silver_cart_events",
+    ],
+  },
+  {
+    name: "product_performance",
+    layer: "gold",
+    deps: [
+      "silver_transaction_items",
+      "silver_refunds",
+      "silver_product_views",
+      "silver_cart_events",
+      "dim_products",
+    ],
+  },
+  { name: "cohort_retention", layer: "gold", deps: ["silver_transactions"] },
 ];
 
 /** The models `job` needs, itself last, in run order; every model when `job` is undefined. */

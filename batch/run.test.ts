@@ -1,6 +1,6 @@
 /**
  * The batch stage on a local-directory lake written by the sink's own writer (no server): a
- * seeded month-end of GlobalMart traffic plus hand-built customers. RFM, daily sales and the
+ * seeded three days of GlobalMart traffic plus hand-built customers. RFM, daily sales, cohorts and the
  * daily funnel are checked against values computed independently here, in plain TypeScript.
  */
 import { randomUUID } from "node:crypto";
@@ -79,6 +79,7 @@ describe("batch run on a local lake", { timeout: 120_000 }, () => {
   let store: FileStore;
   const champion = randomUUID();
   const sleeper = randomUUID();
+  const october = [randomUUID(), randomUUID(), randomUUID()];
   let txs: Tx[];
   let categoryOf: Map<string, string>;
 
@@ -108,6 +109,9 @@ describe("batch run on a local lake", { timeout: 120_000 }, () => {
     const extra = [
       ...Array.from({ length: 12 }, (_, i) => order(champion, `2026-11-03T${12 + i}:30:00.000Z`, 5)),
       order(sleeper, "2026-11-01T00:30:00.000Z", 1),
+      // An October cohort of three, two of whom come back in November.
+      ...october.map((u) => order(u, "2026-10-15T12:00:00.000Z", 1)),
+      ...october.slice(0, 2).map((u) => order(u, "2026-11-02T12:00:00.000Z", 2)),
     ];
     appendFileSync(
       ds.eventsFile,
@@ -169,7 +173,7 @@ describe("batch run on a local lake", { timeout: 120_000 }, () => {
     }
   };
 
-  it("computes RFM, daily sales and the funnel as an independent computation does", async () => {
+  it("computes RFM, daily sales, the funnel and cohorts as an independent computation does", async () => {
     const result = await run();
     expect(result.models.every((m) => m.tests.every((t) => t.failures === 0))).toBe(true);
     expect(result.written).toContain(`gold/rfm_customers/snapshot=${SNAPSHOT}/part-0.parquet`);
@@ -226,7 +230,43 @@ describe("batch run on a local lake", { timeout: 120_000 }, () => {
       );
       expect(Number(f.purchases), d).toBe(count(d, (l) => l.topic === "transactions"));
     }
-    expect(funnel.map((f) => String(f.date))).toEqual(["2026-11-01", "2026-11-02", "2026-11-03"]);
+    expect(funnel.map((f) => String(f.date))).toEqual([
+      "2026-10-15",
+      "2026-11-01",
+      "2026-11-02",
+      "2026-11-03",
+    ]);
+
+    // Cohorts: month of first purchase -> customers active in each month since.
+    const first = new Map<string, string>();
+    const active = new Set<string>();
+    for (const t of [...txs].sort((a, b) => (a.timestamp < b.timestamp ? -1 : 1))) {
+      const month = t.timestamp.slice(0, 7);
+      if (!first.has(t.user_id)) first.set(t.user_id, month);
+      active.add(`${first.get(t.user_id)}|${month}|${t.user_id}`);
+    }
+    const size = new Map<string, number>();
+    for (const m of first.values()) size.set(m, (size.get(m) ?? 0) + 1);
+    const cohorts = new Map<string, number>();
+    for (const a of active) {
+      const [cohort, month] = a.split("|");
+      const since =
+        (Number(month!.slice(0, 4)) - Number(cohort!.slice(0, 4))) * 12 +
+        Number(month!.slice(5)) -
+        Number(cohort!.slice(5));
+      const k = `${cohort}-01|${since}|${size.get(cohort!)}`;
+      cohorts.set(k, (cohorts.get(k) ?? 0) + 1);
+    }
+    const gotCohorts = await read(
+      `gold/cohort_retention/snapshot=${SNAPSHOT}/part-0.parquet`,
+      "cohort_month, months_since_first",
+    );
+    expect(
+      gotCohorts
+        .map((c) => `${c.cohort_month}|${c.months_since_first}|${c.cohort_size}|${c.active_customers}`)
+        .sort(),
+    ).toEqual([...cohorts].map(([k, n]) => `${k}|${n}`).sort());
+    expect(cohorts.get("2026-10-01|1|3")).toBe(2);
   });
 
   it("gives identical snapshots when a date is run again", async () => {

@@ -1,0 +1,66 @@
+-- One row per customer seen in any event up to the snapshot: purchases, refunds, favourite
+-- category, sessions and how often a session with a cart ended without a purchase.
+WITH activity AS (
+  SELECT user_id, session_id, 'view' AS kind FROM silver_product_views
+  UNION ALL SELECT user_id, session_id, 'cart' FROM silver_cart_events WHERE action = 'add'
+  UNION ALL SELECT user_id, session_id, 'purchase' FROM silver_transactions WHERE session_id IS NOT NULL
+),
+sessions AS (
+  SELECT
+    user_id,
+    session_id,
+    bool_or(kind = 'cart') AS had_cart,
+    bool_or(kind = 'purchase') AS purchased
+  FROM activity
+  GROUP BY user_id, session_id
+),
+session_stats AS (
+  SELECT
+    user_id,
+    count(*) AS sessions,
+    count(*) FILTER (WHERE had_cart) AS cart_sessions,
+    count(*) FILTER (WHERE had_cart AND NOT purchased) AS abandoned_sessions
+  FROM sessions
+  GROUP BY user_id
+),
+orders AS (
+  SELECT
+    user_id,
+    min(event_time) AS first_purchase,
+    max(event_time) AS last_purchase,
+    count(*) AS orders,
+    sum(total_amount) AS revenue
+  FROM silver_transactions
+  GROUP BY user_id
+),
+refunds AS (
+  SELECT t.user_id, sum(r.amount) AS refunded
+  FROM silver_refunds r
+  JOIN silver_transactions t USING (transaction_id)
+  GROUP BY t.user_id
+),
+favourite AS (
+  SELECT user_id, arg_max(category, (spent, category)) AS favourite_category
+  FROM (SELECT user_id, category, sum(line_total) AS spent FROM silver_transaction_items GROUP BY ALL)
+  GROUP BY user_id
+),
+customers AS (
+  SELECT user_id FROM session_stats UNION SELECT user_id FROM orders
+)
+SELECT
+  c.user_id,
+  o.first_purchase,
+  o.last_purchase,
+  coalesce(o.orders, 0) AS orders,
+  coalesce(o.revenue, 0) AS revenue,
+  coalesce(r.refunded, 0) AS refunded,
+  coalesce(o.revenue, 0) - coalesce(r.refunded, 0) AS net_revenue,
+  CAST(round(o.revenue / o.orders, 2) AS DECIMAL(18, 2)) AS avg_order_value,
+  f.favourite_category,
+  coalesce(s.sessions, 0) AS sessions,
+  round(s.abandoned_sessions / nullif(s.cart_sessions, 0), 4) AS abandonment_rate
+FROM customers c
+LEFT JOIN orders o USING (user_id)
+LEFT JOIN refunds r USING (user_id)
+LEFT JOIN favourite f USING (user_id)
+LEFT JOIN session_stats s USING (user_id)
