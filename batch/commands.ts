@@ -7,6 +7,11 @@ import { connectPool } from "../core/db/pool.ts";
 import { LakehouseError } from "../core/errors.ts";
 import { componentLogger } from "../core/logger.ts";
 import { openStore } from "../lake/store/open.ts";
+import { randomBytes } from "node:crypto";
+import { MongoClient } from "mongodb";
+import { retry } from "../core/retry.ts";
+import { recordEnd, recordStart } from "../warehouse/runs.ts";
+import type { ModelResult } from "./run-models.ts";
 import { runBatch } from "./run.ts";
 
 const log = componentLogger("batch");
@@ -64,18 +69,45 @@ export async function batchRun(args: string[]): Promise<number> {
   const store = openStore(log);
   const workDir = join(cfg.dataDir, "batch", "work");
   const cacheDir = join(cfg.dataDir, "batch", "bronze-cache");
+  const mongo = cfg.mongoUrl
+    ? new MongoClient(cfg.mongoUrl, { serverSelectionTimeoutMS: 10_000 })
+    : undefined;
   try {
+    const db = mongo
+      ? (await retry(() => mongo.connect(), { what: "mongodb", logger: log })).db()
+      : undefined;
+    if (!db)
+      log.warn("MONGO_URL is not set: gold stays in the lake (the embedded default serves it from DuckDB)");
     const products = await productsFile(flags.products, cfg.dataDir);
     for (const date of dates) {
-      const r = await runBatch({
-        store,
-        date,
-        job: flags.job,
-        productsFile: products,
-        cacheDir,
-        workDir,
-        logger: log,
-      });
+      const runId = `${date}-${randomBytes(4).toString("hex")}`;
+      const startedAt = Date.now();
+      if (db) await recordStart(db, { id: runId, job: flags.job ?? "all", date });
+      let r: Awaited<ReturnType<typeof runBatch>>;
+      try {
+        r = await runBatch({
+          store,
+          date,
+          job: flags.job,
+          productsFile: products,
+          cacheDir,
+          workDir,
+          logger: log,
+          ...(db ? { warehouse: { db, runId } } : {}),
+        });
+      } catch (err) {
+        // A failed data test carries the results so far: the history shows which test failed.
+        const partial = (err as LakehouseError).context?.results as ModelResult[] | undefined;
+        if (db)
+          await recordEnd(db, runId, {
+            status: "failed",
+            error: (err as Error).message,
+            startedAt,
+            ...(partial ? { models: partial } : {}),
+          });
+        throw err;
+      }
+      if (db) await recordEnd(db, runId, { status: "succeeded", models: r.models, startedAt });
       const rows = r.models.map((m) => `${m.model}=${m.rows}`).join(" ");
       log.info(
         { date, sync: r.sync, buildMs: r.buildMs, publishMs: r.publishMs, written: r.written.length },
@@ -85,5 +117,6 @@ export async function batchRun(args: string[]): Promise<number> {
     return 0;
   } finally {
     await store.close();
+    await mongo?.close();
   }
 }

@@ -10,6 +10,9 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { EVENT_TOPICS } from "../core/events/topics.ts";
 import type { Logger } from "../core/logger.ts";
 import type { ObjectStore } from "../lake/store/port.ts";
+import type { Db, Document } from "mongodb";
+import { publishTable } from "../warehouse/publish.ts";
+import { WAREHOUSE_TABLES } from "../warehouse/tables.ts";
 import { createBronzeViews, createProductDimension } from "./bronze-views.ts";
 import { syncBronze } from "./lake-sync.ts";
 import { plan, type Model } from "./models.ts";
@@ -27,6 +30,8 @@ export interface BatchRunOptions {
   cacheDir: string;
   workDir: string;
   logger: Logger;
+  /** When given, the gold tables are also published to this MongoDB database. */
+  warehouse?: { db: Db; runId: string };
 }
 
 export interface BatchRunResult {
@@ -37,6 +42,9 @@ export interface BatchRunResult {
   publishMs: number;
   /** Lake keys written. */
   written: string[];
+  /** Gold tables published to the warehouse. */
+  published: string[];
+  warehouseMs: number;
 }
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -103,7 +111,29 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunResult
     started = performance.now();
     const written = await publish(conn, options, models);
     const publishMs = Math.round(performance.now() - started);
-    return { date: options.date, models: results, sync, buildMs, publishMs, written };
+
+    started = performance.now();
+    const published: string[] = [];
+    if (options.warehouse) {
+      for (const model of models) {
+        const spec = WAREHOUSE_TABLES[model.name];
+        if (!spec) continue;
+        // to_json gives numbers for DECIMAL and BIGINT, ISO text for dates.
+        const reader = await conn.runAndReadAll(`SELECT to_json(t)::VARCHAR FROM ${model.name} t`);
+        const docs = reader.getRowsJS().map((r) => JSON.parse(r[0] as string) as Document);
+        await publishTable(
+          options.warehouse.db,
+          model.name,
+          spec,
+          { date: options.date, runId: options.warehouse.runId },
+          docs,
+          options.logger,
+        );
+        published.push(model.name);
+      }
+    }
+    const warehouseMs = Math.round(performance.now() - started);
+    return { date: options.date, models: results, sync, buildMs, publishMs, written, published, warehouseMs };
   } finally {
     conn.closeSync();
     db.closeSync();
