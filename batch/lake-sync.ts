@@ -9,7 +9,7 @@ import { dirname, join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { EVENT_TOPICS } from "../core/events/topics.ts";
 import type { Logger } from "../core/logger.ts";
-import { splitLive } from "../lake/fetch.ts";
+import { splitLive, type LocalFile } from "../lake/fetch.ts";
 import type { ObjectInfo, ObjectStore } from "../lake/store/port.ts";
 
 export interface SyncStats {
@@ -18,35 +18,32 @@ export interface SyncStats {
   bytes: number;
 }
 
+const stamp = (o: ObjectInfo) => `${o.size}:${o.etag}`;
+const DT_RE = /\/dt=(\d{4}-\d{2}-\d{2})\//;
+
 /** The bronze dates (`dt=` partitions) the lake holds for the event tables, sorted. */
 export async function bronzeDates(store: ObjectStore): Promise<string[]> {
   const dates = new Set<string>();
   for (const table of EVENT_TOPICS)
     for (const o of await store.list(`bronze/${table}/`)) {
-      const m = /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(o.key);
+      const m = DT_RE.exec(o.key);
       if (m) dates.add(m[1]!);
     }
   return [...dates].sort();
 }
 
-const stamp = (o: ObjectInfo) => `${o.size}:${o.etag}`;
-
 /**
- * Local paths of the live bronze files of `table` for dates up to `until` (inclusive).
- * Downloads into `cacheDir` only what changed since the last sync.
+ * Local paths of the live Parquet files under `prefix` that `keep` accepts. Downloads into
+ * `cacheDir` only what changed since the last sync.
  */
-export async function syncBronze(
+export async function syncPrefix(
   store: ObjectStore,
-  table: string,
-  until: string,
+  prefix: string,
+  keep: (key: string) => boolean,
   cacheDir: string,
   conn: DuckDBConnection,
-  logger: Logger,
-): Promise<{ paths: string[]; stats: SyncStats }> {
-  const objects = (await store.list(`bronze/${table}/`)).filter((o) => {
-    const m = /\/dt=(\d{4}-\d{2}-\d{2})\//.exec(o.key);
-    return o.key.endsWith(".parquet") && m !== null && m[1]! <= until;
-  });
+): Promise<{ files: LocalFile[]; stats: SyncStats }> {
+  const objects = (await store.list(prefix)).filter((o) => o.key.endsWith(".parquet") && keep(o.key));
   const info = new Map(objects.map((o) => [o.key, o]));
   const { live, local } = await splitLive(
     store,
@@ -55,11 +52,11 @@ export async function syncBronze(
     conn,
   );
   const stats: SyncStats = { files: live.length, downloaded: 0, bytes: 0 };
-  const paths: string[] = [];
+  const files: LocalFile[] = [];
   for (const key of live) {
     const inPlace = store.localPath(key) ?? local.get(key);
     if (inPlace) {
-      paths.push(inPlace);
+      files.push({ key, path: inPlace });
       continue;
     }
     const path = join(cacheDir, ...key.split("/"));
@@ -73,8 +70,33 @@ export async function syncBronze(
       stats.downloaded += 1;
       stats.bytes += info.get(key)!.size;
     }
-    paths.push(path);
+    files.push({ key, path });
   }
-  logger.debug({ table, ...stats }, `bronze ${table}: ${stats.files} files, ${stats.downloaded} fetched`);
-  return { paths, stats };
+  return { files, stats };
+}
+
+/** The live bronze files of `table` for dates up to `until` (inclusive), synced. */
+export async function syncBronze(
+  store: ObjectStore,
+  table: string,
+  until: string,
+  cacheDir: string,
+  conn: DuckDBConnection,
+  logger: Logger,
+): Promise<{ paths: string[]; stats: SyncStats }> {
+  const result = await syncPrefix(
+    store,
+    `bronze/${table}/`,
+    (key) => {
+      const m = DT_RE.exec(key);
+      return m !== null && m[1]! <= until;
+    },
+    cacheDir,
+    conn,
+  );
+  logger.debug(
+    { table, ...result.stats },
+    `bronze ${table}: ${result.stats.files} files, ${result.stats.downloaded} fetched`,
+  );
+  return { paths: result.files.map((f) => f.path), stats: result.stats };
 }

@@ -45,6 +45,12 @@ export const commands: Record<string, Command> = {
       "--date D | --from D1 --to D2 [--job NAME] [--products FILE]",
     run: async (args) => (await import("../batch/commands.ts")).batchRun(args),
   },
+  sql: {
+    summary:
+      "DuckDB over the lake: views bronze.*, silver.*, gold.* (latest snapshot); " +
+      '[-c "SELECT ..." | -f file.sql] [--format table|csv|json] [--export FILE.duckdb]; a prompt without -c/-f',
+    run: async (args) => (await import("../batch/sql-command.ts")).sqlCommand(args),
+  },
   "sink run": {
     summary:
       "lake sink: every event and DLQ record into bronze Parquet under LAKE_URI, exactly once; [--group lake-sink] " +

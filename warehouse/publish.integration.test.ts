@@ -56,29 +56,26 @@ describe.skipIf(!up)("batch publish to the warehouse (MinIO + MongoDB wire)", ()
     await store?.close();
   });
 
-  const batchRun = async () => {
-    const child = spawn(
-      process.execPath,
-      [join(ROOT, "bin/lakehouse.mjs"), "batch", "run", "--date", DATE, "--products", ds.productsFile],
-      {
-        env: {
-          ...process.env,
-          LAKE_URI: lakeUri,
-          S3_ENDPOINT: servers.s3.endpoint,
-          S3_ACCESS_KEY_ID: servers.s3.accessKeyId,
-          S3_SECRET_ACCESS_KEY: servers.s3.secretAccessKey,
-          MONGO_URL: `${servers.mongoUrl.replace(/\/[^/]*$/, "")}/${dbName}`,
-          DATA_DIR: mkdtempSync(join(tmpdir(), "wh-data-")),
-        },
-        stdio: ["ignore", "pipe", "pipe"],
+  const lakehouse = async (...args: string[]) => {
+    const child = spawn(process.execPath, [join(ROOT, "bin/lakehouse.mjs"), ...args], {
+      env: {
+        ...process.env,
+        LAKE_URI: lakeUri,
+        S3_ENDPOINT: servers.s3.endpoint,
+        S3_ACCESS_KEY_ID: servers.s3.accessKeyId,
+        S3_SECRET_ACCESS_KEY: servers.s3.secretAccessKey,
+        MONGO_URL: `${servers.mongoUrl.replace(/\/[^/]*$/, "")}/${dbName}`,
+        DATA_DIR: mkdtempSync(join(tmpdir(), "wh-data-")),
       },
-    );
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let output = "";
     child.stdout.on("data", (b: Buffer) => (output += b.toString()));
     child.stderr.on("data", (b: Buffer) => (output += b.toString()));
     const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
     return { code, output };
   };
+  const batchRun = () => lakehouse("batch", "run", "--date", DATE, "--products", ds.productsFile);
 
   /** Every published table's current documents, sorted, without _id. */
   const snapshot = async () => {
@@ -107,6 +104,25 @@ describe.skipIf(!up)("batch publish to the warehouse (MinIO + MongoDB wire)", ()
     expect(runs[0]).toMatchObject({ status: "succeeded", snapshot_date: DATE, job: "all" });
     expect(runs[0]!.row_counts!.rfm_customers).toBe(rfm!.documents);
     expect(runs[0]!.models!.every((m) => m.tests.every((t) => t.failures === 0))).toBe(true);
+  });
+
+  it("answers analyst SQL over bronze, silver and gold in the lake", { timeout: 60_000 }, async () => {
+    const { code, output } = await lakehouse(
+      "sql",
+      "--format",
+      "json",
+      "-c",
+      "SELECT (SELECT count(*) FROM gold.rfm_customers) AS rfm, (SELECT count(DISTINCT transaction_id) FROM bronze.transactions) AS bronze, (SELECT count(*) FROM silver.transactions) AS silver",
+    );
+    expect(code, output).toBe(0);
+    const [row] = JSON.parse(output.slice(output.indexOf("["))) as {
+      rfm: number;
+      bronze: number;
+      silver: number;
+    }[];
+    expect(row!.rfm).toBe((await currentCollection(db, "rfm_customers"))!.documents);
+    expect(row!.bronze).toBeGreaterThan(0);
+    expect(row!.silver).toBeGreaterThan(0);
   });
 
   it("gives identical collections when the date is run again", { timeout: 120_000 }, async () => {
