@@ -7,7 +7,7 @@ export function formatRows(columns: readonly string[], rows: readonly unknown[][
       ? ""
       : typeof v === "object"
         ? JSON.stringify(v)
-        : String(v as string | number);
+        : String(v);
   if (format === "json")
     return JSON.stringify(
       rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i] ?? null]))),
