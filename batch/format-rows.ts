@@ -2,12 +2,12 @@
 export type Format = "table" | "csv" | "json";
 
 export function formatRows(columns: readonly string[], rows: readonly unknown[][], format: Format): string {
-  const text = (v: unknown) =>
-    v === null || v === undefined
-      ? ""
-      : typeof v === "object"
-        ? JSON.stringify(v)
-        : String(v);
+  const text = (v: unknown): string => {
+    if (v === null || v === undefined) return "";
+    if (typeof v === "string") return v;
+    if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return v.toString();
+    return JSON.stringify(v);
+  };
   if (format === "json")
     return JSON.stringify(
       rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i] ?? null]))),
