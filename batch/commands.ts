@@ -7,12 +7,11 @@ import { connectPool } from "../core/db/pool.ts";
 import { LakehouseError } from "../core/errors.ts";
 import { componentLogger } from "../core/logger.ts";
 import { openStore } from "../lake/store/open.ts";
-import { randomBytes } from "node:crypto";
 import { MongoClient } from "mongodb";
 import { retry } from "../core/retry.ts";
-import { recordEnd, recordStart } from "../warehouse/runs.ts";
-import type { ModelResult } from "./run-models.ts";
-import { runBatch } from "./run.ts";
+import { shutdownSignal } from "../core/shutdown.ts";
+import { runDate, type BatchEnv } from "./run-date.ts";
+import { startScheduler } from "./schedule.ts";
 
 const log = componentLogger("batch");
 const DAY = 86_400_000;
@@ -65,58 +64,57 @@ export async function batchRun(args: string[]): Promise<number> {
       "CONFIG_INVALID",
       "batch run: give --date YYYY-MM-DD, or --from YYYY-MM-DD --to YYYY-MM-DD (from <= to)",
     );
+  const env = await openBatchEnv(flags.products);
+  try {
+    for (const date of dates) await runDate(env, date, flags.job);
+    return 0;
+  } finally {
+    await env.close();
+  }
+}
+
+/** The lake, the warehouse (when MONGO_URL is set) and the product dimension. */
+export async function openBatchEnv(
+  products: string | undefined,
+): Promise<BatchEnv & { close(): Promise<void> }> {
   const cfg = config();
   const store = openStore(log);
-  const workDir = join(cfg.dataDir, "batch", "work");
-  const cacheDir = join(cfg.dataDir, "batch", "bronze-cache");
   const mongo = cfg.mongoUrl
     ? new MongoClient(cfg.mongoUrl, { serverSelectionTimeoutMS: 10_000 })
     : undefined;
+  const db = mongo ? (await retry(() => mongo.connect(), { what: "mongodb", logger: log })).db() : undefined;
+  if (!db) log.warn("MONGO_URL is not set: gold stays in the lake, without run history or lock");
+  return {
+    store,
+    db,
+    productsFile: await productsFile(products, cfg.dataDir),
+    cacheDir: join(cfg.dataDir, "batch", "bronze-cache"),
+    workDir: join(cfg.dataDir, "batch", "work"),
+    logger: log,
+    close: async () => {
+      await store.close();
+      await mongo?.close();
+    },
+  };
+}
+
+export async function batchSchedule(args: string[]): Promise<number> {
+  const flags = parseFlags(args, { job: { type: "string" }, products: { type: "string" } });
+  const cfg = config();
+  const env = await openBatchEnv(flags.products);
+  const { signal, dispose } = shutdownSignal(log);
+  const scheduler = startScheduler(env, {
+    cron: cfg.batchCron,
+    timeZone: cfg.batchTimeZone,
+    job: flags.job,
+    logger: log,
+  });
   try {
-    const db = mongo
-      ? (await retry(() => mongo.connect(), { what: "mongodb", logger: log })).db()
-      : undefined;
-    if (!db)
-      log.warn("MONGO_URL is not set: gold stays in the lake (the embedded default serves it from DuckDB)");
-    const products = await productsFile(flags.products, cfg.dataDir);
-    for (const date of dates) {
-      const runId = `${date}-${randomBytes(4).toString("hex")}`;
-      const startedAt = Date.now();
-      if (db) await recordStart(db, { id: runId, job: flags.job ?? "all", date });
-      let r: Awaited<ReturnType<typeof runBatch>>;
-      try {
-        r = await runBatch({
-          store,
-          date,
-          job: flags.job,
-          productsFile: products,
-          cacheDir,
-          workDir,
-          logger: log,
-          ...(db ? { warehouse: { db, runId } } : {}),
-        });
-      } catch (err) {
-        // A failed data test carries the results so far: the history shows which test failed.
-        const partial = (err as LakehouseError).context?.results as ModelResult[] | undefined;
-        if (db)
-          await recordEnd(db, runId, {
-            status: "failed",
-            error: (err as Error).message,
-            startedAt,
-            ...(partial ? { models: partial } : {}),
-          });
-        throw err;
-      }
-      if (db) await recordEnd(db, runId, { status: "succeeded", models: r.models, startedAt });
-      const rows = r.models.map((m) => `${m.model}=${m.rows}`).join(" ");
-      log.info(
-        { date, sync: r.sync, buildMs: r.buildMs, publishMs: r.publishMs, written: r.written.length },
-        `batch ${date}: synced ${r.sync.files} files (${r.sync.downloaded} new) in ${r.sync.ms} ms, built in ${r.buildMs} ms, published ${r.written.length} files in ${r.publishMs} ms; ${rows}`,
-      );
-    }
+    await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
     return 0;
   } finally {
-    await store.close();
-    await mongo?.close();
+    await scheduler.stop();
+    await env.close();
+    dispose();
   }
 }

@@ -45,6 +45,11 @@ export const commands: Record<string, Command> = {
       "--date D | --from D1 --to D2 [--job NAME] [--products FILE]",
     run: async (args) => (await import("../batch/commands.ts")).batchRun(args),
   },
+  "batch schedule": {
+    summary:
+      "nightly batch on BATCH_CRON in TZ_BATCH (the day that just ended), with a lock and retries; [--job NAME]",
+    run: async (args) => (await import("../batch/commands.ts")).batchSchedule(args),
+  },
   sql: {
     summary:
       "DuckDB over the lake: views bronze.*, silver.*, gold.* (latest snapshot); " +
