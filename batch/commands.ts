@@ -83,10 +83,12 @@ export async function openBatchEnv(
     ? new MongoClient(cfg.mongoUrl, { serverSelectionTimeoutMS: 10_000 })
     : undefined;
   const db = mongo ? (await retry(() => mongo.connect(), { what: "mongodb", logger: log })).db() : undefined;
-  if (!db) log.warn("MONGO_URL is not set: gold stays in the lake, without run history or lock");
+  const duckdbWarehouse = join(cfg.dataDir, "warehouse", "gold.duckdb");
+  if (!db) log.warn(`MONGO_URL is not set: gold is served from ${duckdbWarehouse} (no run history or lock)`);
   return {
     store,
     db,
+    duckdbWarehouse,
     productsFile: await productsFile(products, cfg.dataDir),
     cacheDir: join(cfg.dataDir, "batch", "bronze-cache"),
     workDir: join(cfg.dataDir, "batch", "work"),

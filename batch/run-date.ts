@@ -16,8 +16,12 @@ import { runBatch, type BatchRunResult } from "./run.ts";
 
 export interface BatchEnv {
   store: ObjectStore;
-  /** The warehouse; without it there is no lock, no history and no publish. */
+  /**
+   * The MongoDB warehouse (lock, history, publish); without it gold is published to the
+   * embedded DuckDB warehouse file, when given.
+   */
   db: Db | undefined;
+  duckdbWarehouse?: string;
   productsFile: string | undefined;
   cacheDir: string;
   workDir: string;
@@ -69,7 +73,11 @@ export async function runDate(
         cacheDir: env.cacheDir,
         workDir: env.workDir,
         logger,
-        ...(db ? { warehouse: { db, runId } } : {}),
+        ...(db
+          ? { warehouse: { db, runId } }
+          : env.duckdbWarehouse
+            ? { warehouse: { duckdbPath: env.duckdbWarehouse } }
+            : {}),
       });
     } catch (err) {
       // A failed data test carries the results so far: the history shows which test failed.

@@ -294,4 +294,52 @@ describe("batch run on a local lake", { timeout: 120_000 }, () => {
     });
     expect(readFileSync(join(lakeDir, key)).equals(before)).toBe(true);
   });
+
+  it("serves gold from a DuckDB file when there is no MongoDB, replaced whole on each publish", async () => {
+    const path = join(mkdtempSync(join(tmpdir(), "batch-wh-")), "gold.duckdb");
+    const clean = new FileStore(mkdtempSync(join(tmpdir(), "batch-lake2-")));
+    await seedLake(clean, ds.eventsFile);
+    const publish = (job?: string) =>
+      runBatch({
+        store: clean,
+        date: SNAPSHOT,
+        ...(job ? { job } : {}),
+        productsFile: ds.productsFile,
+        cacheDir: mkdtempSync(join(tmpdir(), "batch-cache-")),
+        workDir: mkdtempSync(join(tmpdir(), "batch-work-")),
+        logger,
+        warehouse: { duckdbPath: path },
+      });
+    const tables = async () => {
+      const db = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
+      const conn = await db.connect();
+      try {
+        const r = await conn.runAndReadAll(
+          "SELECT table_name, estimated_size FROM duckdb_tables() ORDER BY table_name",
+        );
+        const n = await conn.runAndReadAll("SELECT count(*) FROM rfm_customers");
+        return { names: r.getRowsJS().map((x) => String(x[0])), rfm: Number(n.getRowsJS()[0]![0]) };
+      } finally {
+        conn.closeSync();
+        db.closeSync();
+      }
+    };
+    const first = await publish();
+    expect(first.published).toHaveLength(7);
+    const all = await tables();
+    expect(all.names).toEqual([
+      "cohort_retention",
+      "customer_360",
+      "daily_sales",
+      "funnel_daily",
+      "product_performance",
+      "rfm_customers",
+      "rfm_segments",
+      "warehouse_snapshot",
+    ]);
+    expect(all.rfm).toBe(first.models.find((m) => m.model === "rfm_customers")!.rows);
+    // One job: its table is replaced, the others are carried over.
+    await publish("funnel_daily");
+    expect(await tables()).toEqual(all);
+  });
 });

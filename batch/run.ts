@@ -11,6 +11,7 @@ import { EVENT_TOPICS } from "../core/events/topics.ts";
 import type { Logger } from "../core/logger.ts";
 import type { ObjectStore } from "../lake/store/port.ts";
 import type { Db, Document } from "mongodb";
+import { publishToDuckDb } from "../warehouse/duckdb-warehouse.ts";
 import { publishTable } from "../warehouse/publish.ts";
 import { WAREHOUSE_TABLES } from "../warehouse/tables.ts";
 import { createBronzeViews, createProductDimension } from "./bronze-views.ts";
@@ -30,8 +31,11 @@ export interface BatchRunOptions {
   cacheDir: string;
   workDir: string;
   logger: Logger;
-  /** When given, the gold tables are also published to this MongoDB database. */
-  warehouse?: { db: Db; runId: string };
+  /**
+   * Where the gold tables are also published: a MongoDB database, or (the embedded default)
+   * a DuckDB file.
+   */
+  warehouse?: { db: Db; runId: string } | { duckdbPath: string };
 }
 
 export interface BatchRunResult {
@@ -114,21 +118,20 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunResult
 
     started = performance.now();
     const published: string[] = [];
-    if (options.warehouse) {
+    const warehouse = options.warehouse;
+    if (warehouse && "duckdbPath" in warehouse) {
+      const gold = models.filter((m) => WAREHOUSE_TABLES[m.name]).map((m) => m.name);
+      await publishToDuckDb(conn, warehouse.duckdbPath, gold, options.date, options.logger);
+      published.push(...gold);
+    } else if (warehouse) {
       for (const model of models) {
         const spec = WAREHOUSE_TABLES[model.name];
         if (!spec) continue;
         // to_json gives numbers for DECIMAL and BIGINT, ISO text for dates.
         const reader = await conn.runAndReadAll(`SELECT to_json(t)::VARCHAR FROM ${model.name} t`);
         const docs = reader.getRowsJS().map((r) => JSON.parse(r[0] as string) as Document);
-        await publishTable(
-          options.warehouse.db,
-          model.name,
-          spec,
-          { date: options.date, runId: options.warehouse.runId },
-          docs,
-          options.logger,
-        );
+        const snapshot = { date: options.date, runId: warehouse.runId };
+        await publishTable(warehouse.db, model.name, spec, snapshot, docs, options.logger);
         published.push(model.name);
       }
     }

@@ -1,0 +1,107 @@
+/**
+ * The nightly batch on a GlobalMart month: a 30-day backfill (about 3M transactions, 9M views,
+ * 3M cart events) is simulated straight into a bronze lake with the sink's own writer (files
+ * per partition and hour, as the sink writes them), then `runBatch` builds silver and gold for
+ * the last day. Prints the time to sync, to build silver + gold (goal <= 30 s), to write the
+ * snapshots, peak RSS, and the model row counts. The lake is local unless `--lake s3://...`.
+ *
+ *   node bin/run-ts.mjs bench/batch/batch.ts --days 30 --per-day 100000
+ *   node bin/run-ts.mjs bench/batch/batch.ts --lake-dir /tmp/bench-batch-lake --reuse   # skip the seeding
+ */
+import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { partitionFor } from "../../core/eventlog/partitioner.ts";
+import { EVENT_TOPICS } from "../../core/events/topics.ts";
+import { createLogger } from "../../core/logger.ts";
+import { simulatorFor } from "../../ingest/generate.ts";
+import { CATEGORIES } from "../../ingest/reference/categories.ts";
+import { runBatch } from "../../batch/run.ts";
+import { BronzeWriter } from "../../lake/sink/bronze-writer.ts";
+import { TopicBatch } from "../../lake/sink/topic-batch.ts";
+import { FileStore } from "../../lake/store/file-store.ts";
+import { peakRssMb } from "../measure.ts";
+
+const { values } = parseArgs({
+  options: {
+    days: { type: "string", default: "30" },
+    "per-day": { type: "string", default: "100000" },
+    users: { type: "string", default: "1000000" },
+    products: { type: "string", default: "250000" },
+    "lake-dir": { type: "string", default: "/tmp/bench-batch-lake" },
+    reuse: { type: "boolean", default: false },
+  },
+});
+const logger = createLogger({ level: "warn" });
+const lakeDir = values["lake-dir"]!;
+const store = new FileStore(lakeDir);
+const until = Date.parse("2026-11-01T00:00:00Z");
+const days = Number(values.days);
+const lastDay = new Date(until - 86_400_000).toISOString().slice(0, 10);
+const productsFile = join(lakeDir, "products.ndjson");
+const simulator = simulatorFor({
+  seed: 42,
+  users: Number(values.users),
+  products: Number(values.products),
+  anomalyRate: 0.005,
+  mode: { kind: "backfill", days, until, transactionsPerDay: Number(values["per-day"]) },
+});
+
+if (!values.reuse || !existsSync(productsFile)) {
+  let started = performance.now();
+  const writer = await BronzeWriter.open(mkdtempSync(join(tmpdir(), "bench-batch-writer-")));
+  const batches = new Map(EVENT_TOPICS.map((t) => [t as string, new TopicBatch(t)]));
+  const offsets = new Map<string, number>();
+  const counts = new Map<string, number>();
+  const flush = async (batch: TopicBatch) => {
+    const result = await writer.write(batch, until);
+    for (const f of result.files) await store.putFile(f.key, f.path);
+    await writer.discard(result);
+    batches.set(batch.topic, new TopicBatch(batch.topic));
+  };
+  for (const e of simulator.events()) {
+    const partition = partitionFor(e.key, 6);
+    const k = `${e.topic}/${partition}`;
+    const offset = offsets.get(k) ?? 0;
+    offsets.set(k, offset + 1);
+    counts.set(e.topic, (counts.get(e.topic) ?? 0) + 1);
+    const batch = batches.get(e.topic)!;
+    batch.add({ partition, offset, timestamp: e.at, value: Buffer.from(JSON.stringify(e.value)) }, until);
+    if (batch.rows >= 1_000_000) await flush(batch);
+  }
+  for (const batch of batches.values()) if (batch.rows > 0) await flush(batch);
+  writer.close();
+  const c = simulator.catalog;
+  const lines: string[] = [];
+  for (let p = 0; p < c.productCount; p++)
+    lines.push(
+      JSON.stringify({
+        product_id: c.productId(p),
+        name: `p${p}`,
+        category: CATEGORIES[c.categoryOf(p)]!.name,
+        price: c.price(p),
+      }),
+    );
+  writeFileSync(productsFile, lines.join("\n"));
+  console.log(
+    `seeded ${lakeDir}: ${[...counts].map(([t, n]) => `${t} ${n}`).join(", ")} in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
+  started = performance.now();
+}
+
+const result = await runBatch({
+  store,
+  date: lastDay,
+  productsFile,
+  cacheDir: mkdtempSync(join(tmpdir(), "bench-batch-cache-")),
+  workDir: mkdtempSync(join(tmpdir(), "bench-batch-work-")),
+  logger,
+});
+console.log(`snapshot ${lastDay} over ${days} days`);
+console.log(`sync: ${result.sync.files} files in ${result.sync.ms} ms (read in place)`);
+console.log(`silver + gold with data tests: ${(result.buildMs / 1000).toFixed(1)} s`);
+for (const m of result.models)
+  console.log(`  ${m.model.padEnd(26)} ${String(m.rows).padStart(10)} rows ${String(m.ms).padStart(7)} ms`);
+console.log(`snapshot Parquet written: ${result.written.length} files in ${result.publishMs} ms`);
+console.log(`peak RSS: ${peakRssMb()} MB`);
