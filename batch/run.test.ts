@@ -318,7 +318,7 @@ describe("batch run on a local lake", { timeout: 120_000 }, () => {
           "SELECT table_name, estimated_size FROM duckdb_tables() ORDER BY table_name",
         );
         const n = await conn.runAndReadAll("SELECT count(*) FROM rfm_customers");
-        return { names: r.getRowsJS().map((x) => String(x[0])), rfm: Number(n.getRowsJS()[0]![0]) };
+        return { names: r.getRowsJS().map((x) => x[0] as string), rfm: Number(n.getRowsJS()[0]![0]) };
       } finally {
         conn.closeSync();
         db.closeSync();

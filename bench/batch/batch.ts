@@ -34,7 +34,7 @@ const { values } = parseArgs({
   },
 });
 const logger = createLogger({ level: "warn" });
-const lakeDir = values["lake-dir"]!;
+const lakeDir = values["lake-dir"];
 const store = new FileStore(lakeDir);
 const until = Date.parse("2026-11-01T00:00:00Z");
 const days = Number(values.days);
@@ -49,7 +49,7 @@ const simulator = simulatorFor({
 });
 
 if (!values.reuse || !existsSync(productsFile)) {
-  let started = performance.now();
+  const started = performance.now();
   const writer = await BronzeWriter.open(mkdtempSync(join(tmpdir(), "bench-batch-writer-")));
   const batches = new Map(EVENT_TOPICS.map((t) => [t as string, new TopicBatch(t)]));
   const offsets = new Map<string, number>();
@@ -87,7 +87,6 @@ if (!values.reuse || !existsSync(productsFile)) {
   console.log(
     `seeded ${lakeDir}: ${[...counts].map(([t, n]) => `${t} ${n}`).join(", ")} in ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
-  started = performance.now();
 }
 
 const result = await runBatch({
