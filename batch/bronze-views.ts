@@ -1,6 +1,7 @@
 /**
  * DuckDB sources for the models: `bronze_<table>` over the synced bronze files (typed by the
- * lake's own schema, so an empty lake still has the right columns) and `dim_products`.
+ * lake's own schema, so an empty lake still has the right columns; `dt` and `hr` from the
+ * Hive path) and `dim_products`.
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { EVENT_TOPICS } from "../core/events/topics.ts";
@@ -17,7 +18,7 @@ function ddlType(shape: Shape): string {
 }
 
 const KAFKA_DDL =
-  "kafka_topic VARCHAR, kafka_partition INTEGER, kafka_offset BIGINT, kafka_timestamp TIMESTAMPTZ, ingested_at TIMESTAMPTZ";
+  "kafka_topic VARCHAR, kafka_partition INTEGER, kafka_offset BIGINT, kafka_timestamp TIMESTAMPTZ, ingested_at TIMESTAMPTZ, dt DATE, hr BIGINT";
 
 const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
@@ -36,7 +37,9 @@ export async function createBronzeViews(
     if (files.length === 0) await conn.run(`CREATE TABLE ${name} (${columns}, ${KAFKA_DDL})`);
     else
       await conn.run(
-        `CREATE VIEW ${name} AS SELECT * FROM read_parquet([${files.map(quote).join(", ")}], union_by_name = true, hive_partitioning = false)`,
+        // dt and hr come from the path (the event's UTC date and hour, as the sink files it): the
+        // models filter and group on them without converting a timestamp per row.
+        `CREATE VIEW ${name} AS SELECT * FROM read_parquet([${files.map(quote).join(", ")}], union_by_name = true, hive_partitioning = true)`,
       );
   }
 }

@@ -1,18 +1,23 @@
 -- One row per customer seen in any event up to the snapshot: purchases, refunds, favourite
 -- category, sessions and how often a session with a cart ended without a purchase.
-WITH activity AS (
-  SELECT user_id, session_id, 'view' AS kind FROM silver_product_views
-  UNION ALL SELECT user_id, session_id, 'cart' FROM silver_cart_events WHERE action = 'add'
-  UNION ALL SELECT user_id, session_id, 'purchase' FROM silver_transactions WHERE session_id IS NOT NULL
+WITH viewed AS (
+  SELECT DISTINCT user_id, session_id FROM silver_product_views
 ),
+carted AS (
+  SELECT DISTINCT user_id, session_id FROM silver_cart_events WHERE action = 'add'
+),
+bought AS (
+  SELECT DISTINCT user_id, session_id FROM silver_transactions WHERE session_id IS NOT NULL
+),
+-- Distinct sessions per source first: three hash aggregates instead of one over every event.
 sessions AS (
   SELECT
-    user_id,
-    session_id,
-    bool_or(kind = 'cart') AS had_cart,
-    bool_or(kind = 'purchase') AS purchased
-  FROM activity
-  GROUP BY user_id, session_id
+    coalesce(v.user_id, c.user_id, b.user_id) AS user_id,
+    c.session_id IS NOT NULL AS had_cart,
+    b.session_id IS NOT NULL AS purchased
+  FROM viewed v
+  FULL JOIN carted c ON c.user_id = v.user_id AND c.session_id = v.session_id
+  FULL JOIN bought b ON b.user_id = coalesce(v.user_id, c.user_id) AND b.session_id = coalesce(v.session_id, c.session_id)
 ),
 session_stats AS (
   SELECT

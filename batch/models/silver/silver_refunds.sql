@@ -1,18 +1,14 @@
--- refunds once each: one row per Kafka position, then one per refund_id (earliest copy).
-WITH by_position AS (
+-- refunds once each: one row per refund_id, the earliest copy by Kafka position (which also
+-- drops a record stored twice at one position).
+WITH by_id AS (
   SELECT *
   FROM bronze_refunds
-  QUALIFY row_number() OVER (PARTITION BY kafka_partition, kafka_offset ORDER BY ingested_at) = 1
-),
-by_id AS (
-  SELECT *
-  FROM by_position
+  WHERE dt <= getvariable('snapshot_date')
   QUALIFY row_number() OVER (PARTITION BY refund_id ORDER BY kafka_timestamp, kafka_partition, kafka_offset) = 1
 )
 SELECT
-  * EXCLUDE ("timestamp", amount, kafka_topic, kafka_partition, kafka_offset, kafka_timestamp, ingested_at),
+  * EXCLUDE ("timestamp", dt, hr, amount, kafka_topic, kafka_partition, kafka_offset, kafka_timestamp, ingested_at),
   CAST(amount AS DECIMAL(18, 2)) AS amount,
   "timestamp" AS event_time,
-  CAST("timestamp" AS DATE) AS dt
+  dt
 FROM by_id
-WHERE CAST("timestamp" AS DATE) <= getvariable('snapshot_date')
