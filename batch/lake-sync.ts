@@ -45,33 +45,34 @@ export async function syncPrefix(
 ): Promise<{ files: LocalFile[]; stats: SyncStats }> {
   const objects = (await store.list(prefix)).filter((o) => o.key.endsWith(".parquet") && keep(o.key));
   const info = new Map(objects.map((o) => [o.key, o]));
-  const { live, local } = await splitLive(
-    store,
-    objects.map((o) => o.key),
-    cacheDir,
-    conn,
-  );
-  const stats: SyncStats = { files: live.length, downloaded: 0, bytes: 0 };
-  const files: LocalFile[] = [];
-  for (const key of live) {
-    const inPlace = store.localPath(key) ?? local.get(key);
-    if (inPlace) {
-      files.push({ key, path: inPlace });
-      continue;
-    }
+  const stats: SyncStats = { files: 0, downloaded: 0, bytes: 0 };
+  // Downloads a key unless the cache already holds this version of it (same size and etag).
+  const cached = async (from: ObjectStore, key: string): Promise<string> => {
+    const inPlace = from.localPath(key);
+    if (inPlace) return inPlace;
     const path = join(cacheDir, ...key.split("/"));
     const marker = `${path}.stamp`;
     const want = stamp(info.get(key)!);
     const have = await readFile(marker, "utf8").catch(() => undefined);
     if (have !== want) {
       await mkdir(dirname(path), { recursive: true });
-      await store.getFile(key, path);
+      await from.getFile(key, path);
       await writeFile(marker, want);
       stats.downloaded += 1;
       stats.bytes += info.get(key)!.size;
     }
-    files.push({ key, path });
-  }
+    return path;
+  };
+  const { live, local } = await splitLive(
+    store,
+    objects.map((o) => o.key),
+    cacheDir,
+    conn,
+    (from, key) => cached(from, key),
+  );
+  stats.files = live.length;
+  const files: LocalFile[] = [];
+  for (const key of live) files.push({ key, path: local.get(key) ?? (await cached(store, key)) });
   return { files, stats };
 }
 

@@ -31,11 +31,13 @@ export async function splitLive(
   keys: readonly string[],
   cacheDir: string,
   conn: DuckDBConnection,
+  /** How a file gets to disk; a caching reader passes one that skips unchanged files. */
+  copy: (store: ObjectStore, key: string, cacheDir: string) => Promise<string> = localCopy,
 ): Promise<{ live: string[]; replaced: string[]; local: Map<string, string> }> {
   const local = new Map<string, string>();
   const replaces = new Map<string, string[]>();
   for (const key of keys.filter(isCompacted)) {
-    const path = await localCopy(store, key, cacheDir);
+    const path = await copy(store, key, cacheDir);
     local.set(key, path);
     replaces.set(key, await replacedBy(conn, path));
   }

@@ -34,6 +34,8 @@ describe.skipIf(!up)("batch publish to the warehouse (MinIO + MongoDB wire)", ()
   let ds: Dataset;
   let store: S3Store;
   const lakeUri = `s3://lakehouse/test-wh-${id}`;
+  /** One DATA_DIR for every run: the bronze cache carries over, as on a real machine. */
+  const dataDir = mkdtempSync(join(tmpdir(), "wh-data-"));
 
   beforeAll(async () => {
     await client.connect();
@@ -65,7 +67,7 @@ describe.skipIf(!up)("batch publish to the warehouse (MinIO + MongoDB wire)", ()
         S3_ACCESS_KEY_ID: servers.s3.accessKeyId,
         S3_SECRET_ACCESS_KEY: servers.s3.secretAccessKey,
         MONGO_URL: `${servers.mongoUrl.replace(/\/[^/]*$/, "")}/${dbName}`,
-        DATA_DIR: mkdtempSync(join(tmpdir(), "wh-data-")),
+        DATA_DIR: dataDir,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -127,8 +129,10 @@ describe.skipIf(!up)("batch publish to the warehouse (MinIO + MongoDB wire)", ()
 
   it("gives identical collections when the date is run again", { timeout: 120_000 }, async () => {
     const before = await snapshot();
-    const { code } = await batchRun();
+    const { code, output } = await batchRun();
     expect(code).toBe(0);
+    // The bronze cache is up to date: nothing is downloaded again.
+    expect(output).toMatch(/synced \d+ files \(0 new\)/);
     expect(await snapshot()).toEqual(before);
   });
 
