@@ -14,64 +14,10 @@ import { FileStore } from "../lake/store/file-store.ts";
 import { seededDataset, type Dataset } from "../stream/testing/harness.ts";
 import { runBatch } from "./run.ts";
 import { seedLake } from "./testing/seed-lake.ts";
+import { cents, day, expectedRfm, type Tx } from "./testing/expected.ts";
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "warn" });
 const SNAPSHOT = "2026-11-03";
-
-interface Tx {
-  transaction_id: string;
-  user_id: string;
-  timestamp: string;
-  total_amount: number;
-  country: string;
-  products: { product_id: string; quantity: number; price: number }[];
-}
-
-const cents = (x: number) => Math.round(x * 100);
-const day = (iso: string) => iso.slice(0, 10);
-
-/** RFM as specified: quintile of the customer's rank, ties sharing the lower score. */
-function expectedRfm(txs: Tx[]) {
-  const byUser = new Map<string, { last: string; frequency: number; monetary: number }>();
-  for (const t of txs) {
-    const u = byUser.get(t.user_id) ?? { last: "", frequency: 0, monetary: 0 };
-    u.last = t.timestamp > u.last ? t.timestamp : u.last;
-    u.frequency += 1;
-    u.monetary += cents(t.total_amount);
-    byUser.set(t.user_id, u);
-  }
-  const users = [...byUser];
-  const n = users.length;
-  const score = (value: (u: (typeof users)[number][1]) => number | string) => {
-    const sorted = users.map(([, u]) => value(u)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    return (u: (typeof users)[number][1]) => {
-      const rank = sorted.findIndex((v) => v === value(u)) + 1;
-      return Math.min(5, 1 + Math.floor((5 * (rank - 1)) / n));
-    };
-  };
-  const r = score((u) => u.last);
-  const f = score((u) => u.frequency);
-  const m = score((u) => u.monetary);
-  const segment = (rs: number, fs: number) => {
-    if (rs === 5 && fs >= 4) return "Champions";
-    if (rs === 5 && fs === 1) return "New Customers";
-    if (rs === 4 && fs === 1) return "Promising";
-    if (rs >= 4 && fs <= 3) return "Potential Loyalists";
-    if (rs >= 3 && fs >= 4) return "Loyal Customers";
-    if (rs === 3 && fs === 3) return "Need Attention";
-    if (rs === 3) return "About to Sleep";
-    if (fs === 5) return "Can't Lose Them";
-    if (fs >= 3) return "At Risk";
-    return "Hibernating";
-  };
-  const recency = (last: string) => (Date.parse(SNAPSHOT) - Date.parse(day(last))) / 86_400_000;
-  return new Map(
-    users.map(([id, u]) => [
-      id,
-      `${recency(u.last)}|${u.frequency}|${u.monetary}|${r(u)}|${f(u)}|${m(u)}|${segment(r(u), f(u))}`,
-    ]),
-  );
-}
 
 describe("batch run on a local lake", { timeout: 120_000 }, () => {
   let ds: Dataset;
@@ -185,7 +131,7 @@ describe("batch run on a local lake", { timeout: 120_000 }, () => {
         `${String(r.recency_days)}|${String(r.frequency)}|${cents(Number(r.monetary))}|${String(r.r_score)}|${String(r.f_score)}|${String(r.m_score)}|${String(r.segment)}`,
       ]),
     );
-    const want = expectedRfm(txs);
+    const want = expectedRfm(txs, SNAPSHOT);
     expect(got.size).toBe(want.size);
     for (const [user, line] of want) expect(got.get(user), user).toBe(line);
     expect(got.get(champion)).toMatch(/\|Champions$/);

@@ -13,6 +13,7 @@ import { MongoClient, type Db } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localServers, requireServer } from "../core/local-servers.ts";
 import { createLogger } from "../core/logger.ts";
+import { cents, day, expectedRfm, type Tx } from "../batch/testing/expected.ts";
 import { seedLake } from "../batch/testing/seed-lake.ts";
 import { S3Store } from "../lake/store/s3-store.ts";
 import { seededDataset, type Dataset } from "../stream/testing/harness.ts";
@@ -101,6 +102,23 @@ describe.skipIf(!up)("batch publish to the warehouse (MinIO + MongoDB wire)", ()
     const rfm = await currentCollection(db, "rfm_customers");
     expect(rfm!.documents).toBeGreaterThan(100);
     expect(await db.collection(rfm!.collection).countDocuments({ segment: "Champions" })).toBeGreaterThan(0);
+    // The published RFM equals the one computed independently from the events themselves.
+    const txs = readFileSync(ds.eventsFile, "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { topic: string; value: Tx })
+      .filter((l) => l.topic === "transactions" && day(l.value.timestamp) <= DATE)
+      .map((l) => l.value);
+    const published = await db.collection(rfm!.collection).find().toArray();
+    const got = new Map(
+      published.map((d) => [
+        String(d.user_id),
+        [d.recency_days, d.frequency, cents(Number(d.monetary)), d.r_score, d.f_score, d.m_score, d.segment]
+          .map((v) => String(v))
+          .join("|"),
+      ]),
+    );
+    expect(got).toEqual(expectedRfm(txs, DATE));
     const runs = await db.collection<BatchRunDoc>(BATCH_RUNS).find().toArray();
     expect(runs).toHaveLength(1);
     expect(runs[0]).toMatchObject({ status: "succeeded", snapshot_date: DATE, job: "all" });
