@@ -9,6 +9,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { migrate } from "../../core/db/migrate.ts";
 import { pgSql, type Sql } from "../../core/db/sql.ts";
+import { retry } from "../../core/retry.ts";
 import { KafkaAdmin } from "../../core/eventlog/kafka-admin.ts";
 import { KafkaLogConsumer } from "../../core/eventlog/kafka-consumer.ts";
 import type { KafkaProducer } from "../../core/eventlog/kafka-producer.ts";
@@ -150,9 +151,14 @@ export async function seededDataset(
 export async function createTopics(brokers: string[], prefix: string, logger: Logger): Promise<void> {
   const admin = await KafkaAdmin.connect(brokers, logger);
   try {
-    await admin.createTopics(
-      topicSpecs(DEFAULT_TOPIC_OPTIONS).map((s) => ({ ...s, topic: prefix + s.topic })),
-    );
+    // A broker that has just started may answer "does not host this topic-partition" for a
+    // moment (seen when these tests ran right after services:start); kafkajs marks it retriable.
+    const specs = topicSpecs(DEFAULT_TOPIC_OPTIONS).map((s) => ({ ...s, topic: prefix + s.topic }));
+    await retry(() => admin.createTopics(specs), {
+      what: "kafka (creating test topics)",
+      logger,
+      attempts: 10,
+    });
   } finally {
     await admin.close();
   }
