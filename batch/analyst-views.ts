@@ -6,8 +6,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { ObjectStore } from "../lake/store/port.ts";
 import { syncPrefix } from "./lake-sync.ts";
-
-const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
+import { sqlString } from "../core/sql-literal.ts";
 
 export async function createAnalystViews(
   conn: DuckDBConnection,
@@ -38,7 +37,7 @@ export async function createAnalystViews(
     for (const [table, paths] of tables) {
       const name = table.replaceAll(".", "_");
       await conn.run(
-        `CREATE OR REPLACE VIEW ${layer}.${name} AS SELECT * FROM read_parquet([${paths.map(quote).join(", ")}], union_by_name = true, hive_partitioning = ${layer !== "silver"})`,
+        `CREATE OR REPLACE VIEW ${layer}.${name} AS SELECT * FROM read_parquet([${paths.map(sqlString).join(", ")}], union_by_name = true, hive_partitioning = ${layer !== "silver"})`,
       );
       created[layer].push(name);
     }

@@ -6,6 +6,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { EVENT_TOPICS } from "../core/events/topics.ts";
 import { BRONZE_SHAPES } from "../lake/bronze-schema.ts";
+import { sqlString } from "../core/sql-literal.ts";
 
 type Shape = string | { [field: string]: Shape } | Shape[];
 
@@ -19,8 +20,6 @@ function ddlType(shape: Shape): string {
 
 const KAFKA_DDL =
   "kafka_topic VARCHAR, kafka_partition INTEGER, kafka_offset BIGINT, kafka_timestamp TIMESTAMPTZ, ingested_at TIMESTAMPTZ, dt DATE, hr BIGINT";
-
-const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** Creates (or replaces) `bronze_<table>` for every event table from local Parquet paths. */
 export async function createBronzeViews(
@@ -39,7 +38,7 @@ export async function createBronzeViews(
       await conn.run(
         // dt and hr come from the path (the event's UTC date and hour, as the sink files it): the
         // models filter and group on them without converting a timestamp per row.
-        `CREATE VIEW ${name} AS SELECT * FROM read_parquet([${files.map(quote).join(", ")}], union_by_name = true, hive_partitioning = true)`,
+        `CREATE VIEW ${name} AS SELECT * FROM read_parquet([${files.map(sqlString).join(", ")}], union_by_name = true, hive_partitioning = true)`,
       );
   }
 }
@@ -56,7 +55,7 @@ export async function createProductDimension(conn: DuckDBConnection, productsFil
   await conn.run(
     `CREATE TABLE dim_products AS
      SELECT product_id, name, category, CAST(price AS DECIMAL(18, 2)) AS price
-     FROM read_json(${quote(productsFile)}, format = 'newline_delimited',
+     FROM read_json(${sqlString(productsFile)}, format = 'newline_delimited',
                     columns = {product_id: 'VARCHAR', name: 'VARCHAR', category: 'VARCHAR', price: 'DOUBLE'})`,
   );
 }

@@ -18,6 +18,7 @@ import { createBronzeViews, createProductDimension } from "./bronze-views.ts";
 import { syncBronze } from "./lake-sync.ts";
 import { plan, type Model } from "./models.ts";
 import { runModels, type ModelResult } from "./run-models.ts";
+import { sqlString } from "../core/sql-literal.ts";
 
 export interface BatchRunOptions {
   store: ObjectStore;
@@ -73,7 +74,7 @@ async function publish(conn: DuckDBConnection, options: BatchRunOptions, models:
       model.layer === "silver"
         ? `SELECT * FROM ${model.name} WHERE dt = getvariable('snapshot_date')`
         : `SELECT * FROM ${model.name}`;
-    await conn.run(`COPY (${rows}) TO '${path}' (FORMAT parquet, COMPRESSION zstd)`);
+    await conn.run(`COPY (${rows}) TO ${sqlString(path)} (FORMAT parquet, COMPRESSION zstd)`);
     await options.store.putFile(key, path);
     written.push(key);
   }

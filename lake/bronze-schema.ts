@@ -9,6 +9,7 @@
  * rounding (silver decides on DECIMAL); ids VARCHAR, readable by every Parquet reader.
  */
 import type { Topic } from "../core/events/topics.ts";
+import { sqlString } from "../core/sql-literal.ts";
 
 interface Shape {
   [field: string]: string | Shape | Shape[];
@@ -66,7 +67,7 @@ export const BRONZE_SHAPES: Record<Topic, Shape> = {
 
 /** A SQL string literal holding the shape, for json_transform_strict. */
 export function shapeLiteral(topic: Topic): string {
-  return `'${JSON.stringify(BRONZE_SHAPES[topic]).replaceAll("'", "''")}'`;
+  return sqlString(JSON.stringify(BRONZE_SHAPES[topic]));
 }
 
 /** Columns every bronze row carries after the event's own fields. */

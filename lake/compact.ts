@@ -13,6 +13,7 @@ import { BRONZE_TABLES, compactedGeneration, compactedKey, HOUR_MS } from "./lay
 import { localCopy, splitLive } from "./fetch.ts";
 import { REPLACES_KEY } from "./live-files.ts";
 import type { ObjectStore } from "./store/port.ts";
+import { sqlString } from "../core/sql-literal.ts";
 
 export interface CompactOptions {
   /** Only this UTC date (YYYY-MM-DD); all dates when unset. */
@@ -31,10 +32,6 @@ export interface CompactStats {
 }
 
 const HOUR_DIR = /^(bronze\/[^/]+\/dt=(\d{4}-\d{2}-\d{2})\/hr=(\d{2})\/)/;
-
-function sql(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
-}
 
 export async function compactLake(store: ObjectStore, options: CompactOptions): Promise<CompactStats> {
   const stats: CompactStats = { hours: 0, merged: 0, removed: 0, rows: 0 };
@@ -64,13 +61,13 @@ export async function compactLake(store: ObjectStore, options: CompactOptions): 
           const out = join(options.workDir, `${table}-${generation}-${stats.merged}.parquet`);
           const names = live.map((k) => k.slice(dir.length));
           await conn.run(
-            `COPY (SELECT * FROM read_parquet([${live.map((k) => sql(local.get(k)!)).join(", ")}],
+            `COPY (SELECT * FROM read_parquet([${live.map((k) => sqlString(local.get(k)!)).join(", ")}],
                      hive_partitioning = false, union_by_name = true)
                    ORDER BY kafka_topic, kafka_partition, kafka_offset)
-             TO ${sql(out)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880,
-               KV_METADATA {"${REPLACES_KEY}": ${sql(JSON.stringify(names))}})`,
+             TO ${sqlString(out)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880,
+               KV_METADATA {"${REPLACES_KEY}": ${sqlString(JSON.stringify(names))}})`,
           );
-          const counted = await conn.runAndReadAll(`SELECT count(*) FROM read_parquet(${sql(out)})`);
+          const counted = await conn.runAndReadAll(`SELECT count(*) FROM read_parquet(${sqlString(out)})`);
           stats.rows += Number(counted.getRows()[0]![0]);
           await store.putFile(target, out);
           await rm(out);

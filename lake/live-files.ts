@@ -7,13 +7,14 @@
  */
 import { DuckDBConnection } from "@duckdb/node-api";
 import { compactedGeneration } from "./layout.ts";
+import { sqlString } from "../core/sql-literal.ts";
 
 export const REPLACES_KEY = "lakehouse.replaces";
 
 /** File names (not keys) a compacted file replaces, read from its footer. */
 export async function replacedBy(conn: DuckDBConnection, localPath: string): Promise<string[]> {
   const reader = await conn.runAndReadAll(
-    `SELECT decode(value) FROM parquet_kv_metadata('${localPath.replaceAll("'", "''")}') WHERE decode(key) = '${REPLACES_KEY}'`,
+    `SELECT decode(value) FROM parquet_kv_metadata(${sqlString(localPath)}) WHERE decode(key) = '${REPLACES_KEY}'`,
   );
   const row = reader.getRows()[0];
   return row ? (JSON.parse(String(row[0])) as string[]) : [];

@@ -9,8 +9,7 @@ import { mkdir, rename, rm } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Logger } from "../core/logger.ts";
-
-const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
+import { sqlString } from "../core/sql-literal.ts";
 
 /** Publishes `tables` (DuckDB tables of `conn`) into the warehouse file at `path`. */
 export async function publishToDuckDb(
@@ -24,10 +23,10 @@ export async function publishToDuckDb(
   const next = `${path}.next`;
   await rm(next, { force: true });
   await rm(`${next}.wal`, { force: true });
-  await conn.run(`ATTACH ${quote(next)} AS wh_next`);
+  await conn.run(`ATTACH ${sqlString(next)} AS wh_next`);
   try {
     if (existsSync(path)) {
-      await conn.run(`ATTACH ${quote(path)} AS wh_current (READ_ONLY)`);
+      await conn.run(`ATTACH ${sqlString(path)} AS wh_current (READ_ONLY)`);
       try {
         const reader = await conn.runAndReadAll(
           "SELECT table_name FROM duckdb_tables() WHERE database_name = 'wh_current'",

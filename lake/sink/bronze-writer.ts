@@ -14,6 +14,7 @@ import { bronzeKey } from "../layout.ts";
 import { shapeLiteral } from "../bronze-schema.ts";
 import { inspect, rejectRecord, schemaReason } from "./rejects.ts";
 import { TopicBatch, type SinkRecord } from "./topic-batch.ts";
+import { sqlString } from "../../core/sql-literal.ts";
 
 export interface WrittenFile {
   /** Lake key the file belongs under. */
@@ -35,10 +36,6 @@ export interface WriteResult {
 
 const MAX_LINE_BYTES = 64 * 1024 * 1024;
 const IOV_MAX = 1024;
-
-function sqlString(s: string): string {
-  return `'${s.replaceAll("'", "''")}'`;
-}
 
 async function writeLines(path: string, lines: readonly Buffer[]): Promise<void> {
   const file = await open(path, "w");

@@ -8,6 +8,7 @@ import { DuckDBInstance } from "@duckdb/node-api";
 import { RULES } from "../../core/anomaly-rules.ts";
 import type { SqlClient } from "../../core/db/sql.ts";
 import { DEFAULT_SESSION_RULES } from "../operators/sessions.ts";
+import { sqlString } from "../../core/sql-literal.ts";
 
 export type Tables = Record<string, string[]>;
 
@@ -46,7 +47,7 @@ export async function recompute(
       gap_ms: DEFAULT_SESSION_RULES.gapMs,
     };
     for (const [k, v] of Object.entries(vars))
-      await conn.run(`SET VARIABLE ${k} = ${typeof v === "string" ? `'${v.replace(/'/g, "''")}'` : v}`);
+      await conn.run(`SET VARIABLE ${k} = ${typeof v === "string" ? sqlString(v) : v}`);
     await conn.run(readFileSync(new URL("./recompute.sql", import.meta.url), "utf8"));
     const rows = async (q: string) =>
       (await conn.runAndReadAll(q))
