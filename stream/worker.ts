@@ -88,12 +88,6 @@ export const DEFAULT_STREAM_OPTIONS = {
   retryDelaysMs: [1000, 2000, 4000],
 } as const;
 
-/** A record with the Kafka topic it came from (offsets are stored by Kafka topic name). */
-interface Sourced {
-  kafkaTopic: string;
-  record: ShardRecord;
-}
-
 interface Shard {
   id: number;
   epoch: number;
@@ -297,22 +291,19 @@ export class StreamWorker {
   private async runShard(shard: Shard, all: ConsumedRecord[]): Promise<OffsetRange[]> {
     const now = this.now();
     const records: ShardRecord[] = [];
-    const sourced: Sourced[] = [];
     const ranges = new Map<string, OffsetRange>();
     for (const r of all) {
       const topic = this.table(r.topic);
       const next = shard.next.get(r.topic);
       // Records before the stored offset were committed already (a redelivery after a seek).
       if (topic === undefined || (next !== undefined && r.offset < next)) continue;
-      const record = { topic, partition: r.partition, offset: r.offset, value: r.value };
-      records.push(record);
-      sourced.push({ kafkaTopic: r.topic, record });
-      shard.lastRecordAt.set(r.topic, now);
+      records.push({ topic, partition: r.partition, offset: r.offset, value: r.value });
       const range = ranges.get(r.topic);
       if (range) range.to = r.offset + 1;
       else
         ranges.set(r.topic, { topic: r.topic, partition: r.partition, from: next ?? -1, to: r.offset + 1 });
     }
+    for (const topic of ranges.keys()) shard.lastRecordAt.set(topic, now);
     const options = this.processOptions(shard, now);
     const out = new BatchOutput();
     processRecords(shard.state, records, out, options);
@@ -328,7 +319,7 @@ export class StreamWorker {
     if (records.length === 0 && out.rowCount === 0 && !changedWatermark) return [];
 
     const offsets = [...ranges.values()];
-    const result = await this.commit(shard, offsets, out, sourced);
+    const result = await this.commit(shard, offsets, out, records);
     if (result === "fenced") return [];
     if (result === "committed") {
       for (const o of offsets) shard.next.set(o.topic, o.to);
@@ -404,7 +395,7 @@ export class StreamWorker {
     shard: Shard,
     offsets: OffsetRange[],
     out: BatchOutput,
-    batch: readonly Sourced[],
+    batch: readonly ShardRecord[],
   ): Promise<"committed" | "fenced" | "isolated"> {
     // At least once on the Kafka DLQ topic; exactly once in stream_dead_letters.
     if (out.dead.length > 0) await this.sendDead(out);
@@ -450,7 +441,7 @@ export class StreamWorker {
    * Reloads the shard's committed state and replays the failed batch one record per
    * transaction; a record whose own commit fails goes to the DLQ with the error, alone.
    */
-  private async isolate(shard: Shard, batch: readonly Sourced[], cause: Error): Promise<void> {
+  private async isolate(shard: Shard, batch: readonly ShardRecord[], cause: Error): Promise<void> {
     const { group } = this.options;
     const reload = async () => {
       shard.state = await retry(() => loadShardState(this.sql, group, shard.id), {
@@ -459,7 +450,8 @@ export class StreamWorker {
       });
     };
     await reload();
-    for (const { kafkaTopic, record } of batch) {
+    for (const record of batch) {
+      const kafkaTopic = this.prefix + record.topic;
       const range: OffsetRange = {
         topic: kafkaTopic,
         partition: record.partition,

@@ -34,32 +34,69 @@ function runEndingAt(recent: Recent, j: number, ms: number, eligible: (c: number
   return { first, count, sum };
 }
 
-function flagRun(
-  out: BatchOutput,
-  userId: string,
-  recent: Recent,
-  j: number,
-  type: AnomalyType,
-  ms: number,
-  eligible: (c: number) => boolean,
-  qualifies: (count: number, sum: number) => boolean,
-  score: (count: number, sum: number) => number,
-  describe: (count: number, sum: number) => string,
-): void {
-  if (!eligible(recent[j]![1])) return;
-  const run = runEndingAt(recent, j, ms, eligible);
-  if (!qualifies(run.count, run.sum)) return;
-  const description = describe(run.count, run.sum);
-  const s = score(run.count, run.sum);
-  for (let i = run.first; i <= j; i++) {
-    const [time, c, id] = recent[i]!;
-    if (!eligible(c)) continue;
-    out.flag({ transactionId: id, type, userId, eventTime: time, amountCents: c, score: s, description });
-  }
+/** A rule over a user's recent transactions: which count, over what window, when it fires. */
+interface RunRule {
+  type: AnomalyType;
+  ms: number;
+  eligible: (cents: number) => boolean;
+  qualifies: (count: number, sum: number) => boolean;
+  score: (count: number, sum: number) => number;
+  describe: (count: number, sum: number) => string;
 }
 
 const any = () => true;
 const tiny = (c: number) => c < RULES.tinyAmount * 100;
+
+/** Built once: the window rules are checked for every transaction (the hot path). */
+const RUN_RULES: readonly RunRule[] = [
+  {
+    type: "rapid_transactions",
+    ms: RULES.rapidWindowMs,
+    eligible: any,
+    qualifies: (n) => n >= RULES.rapidCount,
+    score: (n) => n / RULES.rapidCount,
+    describe: (n) => `${n} transactions within ${RULES.rapidWindowMs / 1000} s`,
+  },
+  {
+    type: "card_testing",
+    ms: RULES.velocityWindowMs,
+    eligible: tiny,
+    qualifies: (n) => n >= RULES.cardTestingCount,
+    score: (n) => n / RULES.cardTestingCount,
+    describe: (n, sum) =>
+      `${n} payments under ${RULES.tinyAmount} (together ${money(sum)}) within ${RULES.velocityWindowMs / 60_000} minutes`,
+  },
+  {
+    type: "velocity_amount",
+    ms: RULES.velocityWindowMs,
+    eligible: any,
+    qualifies: (n, sum) => n >= 2 && sum > RULES.velocitySum * 100,
+    score: (_n, sum) => sum / (RULES.velocitySum * 100),
+    describe: (n, sum) =>
+      `${n} payments totalling ${money(sum)} within ${RULES.velocityWindowMs / 60_000} minutes`,
+  },
+];
+
+function flagRun(out: BatchOutput, userId: string, recent: Recent, j: number, rule: RunRule): void {
+  if (!rule.eligible(recent[j]![1])) return;
+  const run = runEndingAt(recent, j, rule.ms, rule.eligible);
+  if (!rule.qualifies(run.count, run.sum)) return;
+  const description = rule.describe(run.count, run.sum);
+  const score = rule.score(run.count, run.sum);
+  for (let i = run.first; i <= j; i++) {
+    const [time, c, id] = recent[i]!;
+    if (!rule.eligible(c)) continue;
+    out.flag({
+      transactionId: id,
+      type: rule.type,
+      userId,
+      eventTime: time,
+      amountCents: c,
+      score,
+      description,
+    });
+  }
+}
 
 export function detectAnomalies(
   out: BatchOutput,
@@ -115,45 +152,8 @@ export function detectAnomalies(
   let at = recent.length;
   while (at > 0 && recent[at - 1]![0] > time) at--;
   recent.splice(at, 0, [time, amount, tx.transaction_id]);
-  for (let j = at; j < recent.length; j++) {
-    flagRun(
-      out,
-      tx.user_id,
-      recent,
-      j,
-      "rapid_transactions",
-      RULES.rapidWindowMs,
-      any,
-      (n) => n >= RULES.rapidCount,
-      (n) => n / RULES.rapidCount,
-      (n) => `${n} transactions within ${RULES.rapidWindowMs / 1000} s`,
-    );
-    flagRun(
-      out,
-      tx.user_id,
-      recent,
-      j,
-      "card_testing",
-      RULES.velocityWindowMs,
-      tiny,
-      (n) => n >= RULES.cardTestingCount,
-      (n) => n / RULES.cardTestingCount,
-      (n, sum) =>
-        `${n} payments under ${RULES.tinyAmount} (together ${money(sum)}) within ${RULES.velocityWindowMs / 60_000} minutes`,
-    );
-    flagRun(
-      out,
-      tx.user_id,
-      recent,
-      j,
-      "velocity_amount",
-      RULES.velocityWindowMs,
-      any,
-      (n, sum) => n >= 2 && sum > RULES.velocitySum * 100,
-      (_n, sum) => sum / (RULES.velocitySum * 100),
-      (n, sum) => `${n} payments totalling ${money(sum)} within ${RULES.velocityWindowMs / 60_000} minutes`,
-    );
-  }
+  for (let j = at; j < recent.length; j++)
+    for (const rule of RUN_RULES) flagRun(out, tx.user_id, recent, j, rule);
   // A transaction up to the lateness older than the newest may still arrive and join a run with
   // anything up to the longest window before it; older entries can never matter again.
   const horizon = recent[recent.length - 1]![0] - RECENT_MS - latenessMs;

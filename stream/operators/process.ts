@@ -49,14 +49,6 @@ function reject(out: BatchOutput, r: ShardRecord, reason: string, now: number): 
   });
 }
 
-function parse(raw: Buffer): { value: unknown } | { error: string } {
-  try {
-    return { value: JSON.parse(raw.toString("utf8")) as unknown };
-  } catch (err) {
-    return { error: `(event): not valid JSON (${(err as Error).message})` };
-  }
-}
-
 export function processRecords(
   state: ShardState,
   records: readonly ShardRecord[],
@@ -74,12 +66,14 @@ export function processRecords(
       reject(out, r, "(event): the record has no value", now);
       continue;
     }
-    const parsed = parse(r.value);
-    if ("error" in parsed) {
-      reject(out, r, parsed.error, now);
+    let value: unknown;
+    try {
+      value = JSON.parse(r.value.toString("utf8"));
+    } catch (err) {
+      reject(out, r, `(event): not valid JSON (${(err as Error).message})`, now);
       continue;
     }
-    const result = validateEvent(r.topic, parsed.value, { now, maxFutureMs: options.maxFutureMs });
+    const result = validateEvent(r.topic, value, { now, maxFutureMs: options.maxFutureMs });
     if (!result.ok) {
       reject(out, r, result.reason, now);
       continue;
@@ -95,13 +89,13 @@ export function processRecords(
         offset: r.offset,
         eventTime: time,
         watermark: max - latenessMs,
-        payload: parsed.value,
+        payload: value,
       });
       continue;
     }
     if (max === undefined || time > max) state.maxTime.set(r.topic, time);
 
-    const id = (parsed.value as Record<string, string>)[ID_FIELD[r.topic]]!;
+    const id = (value as Record<string, string>)[ID_FIELD[r.topic]]!;
     const seenKey = `${r.topic}:${id}`;
     if (state.seen.has(seenKey)) {
       counts.duplicates += 1;
