@@ -5,21 +5,11 @@
  */
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { EVENT_TOPICS } from "../core/events/topics.ts";
-import { BRONZE_SHAPES } from "../lake/bronze-schema.ts";
+import { bronzeColumnsDdl } from "../lake/bronze-schema.ts";
 import { sqlString } from "../core/sql-literal.ts";
 
-type Shape = string | { [field: string]: Shape } | Shape[];
-
-function ddlType(shape: Shape): string {
-  if (typeof shape === "string") return shape;
-  if (Array.isArray(shape)) return `${ddlType(shape[0]!)}[]`;
-  return `STRUCT(${Object.entries(shape)
-    .map(([k, v]) => `"${k}" ${ddlType(v)}`)
-    .join(", ")})`;
-}
-
-const KAFKA_DDL =
-  "kafka_topic VARCHAR, kafka_partition INTEGER, kafka_offset BIGINT, kafka_timestamp TIMESTAMPTZ, ingested_at TIMESTAMPTZ, dt DATE, hr BIGINT";
+/** The Hive partition columns the sink's paths add (`dt=`, `hr=`). */
+const PATH_COLUMNS_DDL = "dt DATE, hr BIGINT";
 
 /** Creates (or replaces) `bronze_<table>` for every event table from local Parquet paths. */
 export async function createBronzeViews(
@@ -29,11 +19,9 @@ export async function createBronzeViews(
   for (const table of EVENT_TOPICS) {
     const name = `bronze_${table}`;
     const files = paths.get(table) ?? [];
-    const columns = Object.entries(BRONZE_SHAPES[table])
-      .map(([k, v]) => `"${k}" ${ddlType(v as Shape)}`)
-      .join(", ");
     await conn.run(`DROP VIEW IF EXISTS ${name}; DROP TABLE IF EXISTS ${name}`);
-    if (files.length === 0) await conn.run(`CREATE TABLE ${name} (${columns}, ${KAFKA_DDL})`);
+    if (files.length === 0)
+      await conn.run(`CREATE TABLE ${name} (${bronzeColumnsDdl(table)}, ${PATH_COLUMNS_DDL})`);
     else
       await conn.run(
         // dt and hr come from the path (the event's UTC date and hour, as the sink files it): the

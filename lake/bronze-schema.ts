@@ -70,11 +70,26 @@ export function shapeLiteral(topic: Topic): string {
   return sqlString(JSON.stringify(BRONZE_SHAPES[topic]));
 }
 
-/** Columns every bronze row carries after the event's own fields. */
-export const KAFKA_COLUMNS = [
-  "kafka_topic",
-  "kafka_partition",
-  "kafka_offset",
-  "kafka_timestamp",
-  "ingested_at",
-];
+/** Columns every bronze row carries after the event's own fields, with their types. */
+const KAFKA_COLUMNS = {
+  kafka_topic: "VARCHAR",
+  kafka_partition: "INTEGER",
+  kafka_offset: "BIGINT",
+  kafka_timestamp: TIMESTAMP,
+  ingested_at: TIMESTAMP,
+};
+
+function ddlType(shape: string | Shape | Shape[]): string {
+  if (typeof shape === "string") return shape;
+  if (Array.isArray(shape)) return `${ddlType(shape[0]!)}[]`;
+  return `STRUCT(${Object.entries(shape)
+    .map(([k, v]) => `"${k}" ${ddlType(v)}`)
+    .join(", ")})`;
+}
+
+/** The column list of a bronze table (`"name" TYPE, ...`), for creating an empty one. */
+export function bronzeColumnsDdl(topic: Topic): string {
+  return Object.entries({ ...BRONZE_SHAPES[topic], ...KAFKA_COLUMNS })
+    .map(([k, v]) => `"${k}" ${ddlType(v)}`)
+    .join(", ");
+}

@@ -119,9 +119,8 @@ if (values.s3 !== undefined) {
 }
 
 const cacheDir = mkdtempSync(join(tmpdir(), "bench-batch-cache-"));
-if (values.s3 !== undefined) {
-  // A first run fills the cache; the figures below are the second, incremental one.
-  const first = await runBatch({
+const run = () =>
+  runBatch({
     store: source,
     date: lastDay,
     productsFile,
@@ -129,18 +128,14 @@ if (values.s3 !== undefined) {
     workDir: mkdtempSync(join(tmpdir(), "bench-batch-work-")),
     logger,
   });
+if (values.s3 !== undefined) {
+  // A first run fills the cache; the figures below are the second, incremental one.
+  const first = await run();
   console.log(
     `first sync from MinIO: ${first.sync.downloaded} files, ${(first.sync.bytes / 1e6).toFixed(0)} MB in ${(first.sync.ms / 1000).toFixed(1)} s`,
   );
 }
-const result = await runBatch({
-  store: source,
-  date: lastDay,
-  productsFile,
-  cacheDir,
-  workDir: mkdtempSync(join(tmpdir(), "bench-batch-work-")),
-  logger,
-});
+const result = await run();
 console.log(`snapshot ${lastDay} over ${days} days`);
 console.log(
   `sync: ${result.sync.files} files, ${result.sync.downloaded} downloaded, in ${result.sync.ms} ms${values.s3 === undefined ? " (read in place)" : ""}`,
