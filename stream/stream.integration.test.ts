@@ -17,7 +17,6 @@ import { kafkaClient } from "../core/eventlog/kafkajs-client.ts";
 import { partitionFor } from "../core/eventlog/partitioner.ts";
 import { localServers, requireServer } from "../core/local-servers.ts";
 import { createLogger } from "../core/logger.ts";
-import { retry } from "../core/retry.ts";
 import { loadReference } from "../ingest/reference/load.ts";
 import { BatchOutput } from "./operators/output.ts";
 import { commitBatch, takeShard, takeStateChanges } from "./postgres/shard-store.ts";
@@ -63,16 +62,6 @@ describe.skipIf(!up)("stream layer on the real Kafka and Postgres", () => {
       await recompute(ds.eventsFile, ds.productsFile, { sessionsEndBefore: ds.closedBefore }),
     );
     producer = await KafkaProducer.connect({ brokers, logger });
-    // A broker that has just started can take a moment before a new topic is visible to every
-    // client: warm it up on a throwaway topic, so the tests' own topics are never the first.
-    const warmup = `streamtest-warmup-${randomBytes(3).toString("hex")}.`;
-    await retry(
-      async () => {
-        await createTopics(brokers, warmup, logger);
-        await produceLines(producer, warmup, ds.lines.slice(0, 1));
-      },
-      { what: "kafka (warm-up topic)", logger, attempts: 30, retriable: () => true },
-    );
   }, 120_000);
 
   afterAll(async () => {

@@ -61,6 +61,8 @@ class PendingQueue {
 }
 
 const { ERR__QUEUE_FULL } = Kafka.CODES.ERRORS;
+/** Metadata lookups for a topic not visible yet: about 5 s in all before NOT_FOUND. */
+const METADATA_ATTEMPTS = 6;
 
 /**
  * librdkafka reports plain objects, not Errors: give them our code and retriable flag. When
@@ -281,26 +283,29 @@ export class KafkaProducer implements LogProducer {
   private partitionCount(topic: string): Promise<number> {
     let lookup = this.lookups.get(topic);
     if (!lookup) {
-      lookup = this.bulkProducer()
-        .then(
-          (producer) =>
-            new Promise<Kafka.Metadata>((resolve, reject) => {
-              producer.getMetadata({ topic, timeout: 10_000 }, (err, data: Kafka.Metadata) => {
-                if (err) reject(kafkaError(err, `kafka metadata for ${topic}`));
-                else resolve(data);
-              });
-            }),
-        )
-        .then((metadata) => {
+      lookup = this.bulkProducer().then(async (producer) => {
+        // A topic created a moment ago can be missing from the broker's metadata for a while
+        // (seen right after a broker start): look a few times before calling it missing.
+        for (let attempt = 0; ; attempt++) {
+          const metadata = await new Promise<Kafka.Metadata>((resolve, reject) => {
+            producer.getMetadata({ topic, timeout: 10_000 }, (err, data: Kafka.Metadata) => {
+              if (err) reject(kafkaError(err, `kafka metadata for ${topic}`));
+              else resolve(data);
+            });
+          });
           const count = metadata.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
-          if (count === 0)
+          if (count > 0) {
+            this.partitionCounts.set(topic, count);
+            return count;
+          }
+          if (attempt >= METADATA_ATTEMPTS)
             throw new LakehouseError(
               "NOT_FOUND",
               `topic ${topic} does not exist: run lakehouse topics create`,
             );
-          this.partitionCounts.set(topic, count);
-          return count;
-        });
+          await sleep(250 * (attempt + 1));
+        }
+      });
       this.lookups.set(topic, lookup);
       // A missing topic may exist later, after `topics create`.
       lookup.catch(() => this.lookups.delete(topic));
