@@ -31,6 +31,7 @@ export async function streamRun(args: string[]): Promise<number> {
     "metrics-port": { type: "string", default: "9464" },
     "metrics-host": { type: "string", default: "127.0.0.1" },
     "max-restarts": { type: "string", default: "5" },
+    "snapshot-log-bytes": { type: "string", default: String(d.snapshotLogBytes) },
   });
   const cfg = config();
   if (!cfg.kafkaBrokers)
@@ -56,6 +57,7 @@ export async function streamRun(args: string[]): Promise<number> {
     batchSize: parseNumber("batch-size", flags["batch-size"], { min: 1 }),
     sessions: DEFAULT_SESSION_RULES,
     retryDelaysMs: d.retryDelaysMs,
+    snapshotLogBytes: parseNumber("snapshot-log-bytes", flags["snapshot-log-bytes"], { min: 0 }),
   };
   const maxRestarts = parseNumber("max-restarts", flags["max-restarts"], { min: 0 });
   const { signal, dispose } = shutdownSignal(log);

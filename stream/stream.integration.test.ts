@@ -19,7 +19,8 @@ import { localServers, requireServer } from "../core/local-servers.ts";
 import { createLogger } from "../core/logger.ts";
 import { loadReference } from "../ingest/reference/load.ts";
 import { BatchOutput } from "./operators/output.ts";
-import { commitBatch, takeShard, takeStateChanges } from "./postgres/shard-store.ts";
+import { commitBatch, takeShard } from "./postgres/shard-store.ts";
+import { takeStateWrite } from "./operators/state-log.ts";
 import { recompute, sorted, streamTables, tableDiff, type Tables } from "./testing/golden.ts";
 import {
   caughtUp,
@@ -156,6 +157,9 @@ describe.skipIf(!up)("stream layer on the real Kafka and Postgres", () => {
             "2s",
             "--metrics-port",
             "0",
+            // State snapshots every few batches, so kills land around them too.
+            "--snapshot-log-bytes",
+            "20000",
           ],
           {
             env: {
@@ -212,6 +216,11 @@ describe.skipIf(!up)("stream layer on the real Kafka and Postgres", () => {
         "SELECT max(epoch) AS epoch FROM stream_shards",
       );
       expect(Number(epochs.rows[0]!.epoch), "each restart took the shards over").toBeGreaterThanOrEqual(7);
+      const snapshots = await t.schema.sql.query<{ n: string }>(
+        "SELECT count(*) AS n FROM stream_state_log WHERE group_id = $1 AND snapshot AND seq > 1",
+        [t.group],
+      );
+      expect(Number(snapshots.rows[0]!.n), "state was snapshotted along the way").toBeGreaterThan(0);
     },
   );
 
@@ -271,7 +280,7 @@ describe.skipIf(!up)("stream layer on the real Kafka and Postgres", () => {
         epoch,
         offsets: [{ topic: "product_views", partition: 0, from, to }],
         output: out,
-        changes: takeStateChanges(old.state),
+        state: takeStateWrite(old.state, old.position),
         ops: { minute: 0, lag: new Map() },
       });
     await expect(commit(old.epoch, -1, 10)).rejects.toMatchObject({ code: "FENCED" });

@@ -39,14 +39,13 @@ import {
 } from "./operators/process.ts";
 import type { SessionRules } from "./operators/sessions.ts";
 import type { ShardState } from "./operators/state.ts";
+import { commitBatch, loadShardState, takeShard, type OffsetRange } from "./postgres/shard-store.ts";
 import {
-  commitBatch,
-  loadShardState,
-  takeShard,
-  takeStateChanges,
-  type OffsetRange,
-  type StateChanges,
-} from "./postgres/shard-store.ts";
+  DEFAULT_STATE_LOG_LIMITS,
+  takeStateWrite,
+  type StateLogPosition,
+  type StateWrite,
+} from "./operators/state-log.ts";
 
 const eventsTotal = counter("stream_events_total", "Records consumed", ["topic"]);
 const dlqTotal = counter("stream_dlq_total", "Records sent to the DLQ", ["topic"]);
@@ -76,6 +75,8 @@ export interface StreamOptions {
   batchSize: number;
   /** Retries of a failing batch before it is replayed record by record (1, 2, 4 s). */
   retryDelaysMs: readonly number[];
+  /** State log bytes a shard writes before a snapshot may replace them (state-log.ts). */
+  snapshotLogBytes?: number;
   clock?: () => number;
 }
 
@@ -86,12 +87,14 @@ export const DEFAULT_STREAM_OPTIONS = {
   idleMs: 30_000,
   batchSize: 20_000,
   retryDelaysMs: [1000, 2000, 4000],
+  snapshotLogBytes: DEFAULT_STATE_LOG_LIMITS.minLogBytes,
 } as const;
 
 interface Shard {
   id: number;
   epoch: number;
   state: ShardState;
+  position: StateLogPosition;
   /** Kafka topic -> next offset to process. */
   next: Map<string, number>;
   /** Kafka topic -> wall-clock time of its last record. */
@@ -176,6 +179,7 @@ export class StreamWorker {
       id,
       epoch: loaded.epoch,
       state: loaded.state,
+      position: loaded.position,
       next: loaded.offsets,
       lastRecordAt: new Map(this.topics.map((t) => [t, now])),
       lastWatermark: -Infinity,
@@ -358,12 +362,19 @@ export class StreamWorker {
     }
   }
 
+  private takeStateWrite(shard: Shard): StateWrite | undefined {
+    return takeStateWrite(shard.state, shard.position, {
+      ...DEFAULT_STATE_LOG_LIMITS,
+      minLogBytes: this.options.snapshotLogBytes ?? DEFAULT_STATE_LOG_LIMITS.minLogBytes,
+    });
+  }
+
   /** One commit, Postgres outages waited out. */
   private async commitOnce(
     shard: Shard,
     offsets: readonly OffsetRange[],
     out: BatchOutput,
-    changes: StateChanges = takeStateChanges(shard.state),
+    state: StateWrite | undefined = this.takeStateWrite(shard),
   ): Promise<void> {
     const input = {
       group: this.options.group,
@@ -371,7 +382,7 @@ export class StreamWorker {
       epoch: shard.epoch,
       offsets,
       output: out,
-      changes,
+      state,
       ops: { minute: windowOf(this.now(), MINUTE), lag: this.lag },
     };
     const end = commitSeconds.startTimer();
@@ -400,10 +411,10 @@ export class StreamWorker {
     // At least once on the Kafka DLQ topic; exactly once in stream_dead_letters.
     if (out.dead.length > 0) await this.sendDead(out);
     const delays = this.options.retryDelaysMs;
-    const changes = takeStateChanges(shard.state);
+    const state = this.takeStateWrite(shard);
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.commitOnce(shard, offsets, out, changes);
+        await this.commitOnce(shard, offsets, out, state);
         return "committed";
       } catch (err) {
         if (err instanceof LakehouseError && err.code === "FENCED") {
@@ -444,10 +455,12 @@ export class StreamWorker {
   private async isolate(shard: Shard, batch: readonly ShardRecord[], cause: Error): Promise<void> {
     const { group } = this.options;
     const reload = async () => {
-      shard.state = await retry(() => loadShardState(this.sql, group, shard.id), {
+      const loaded = await retry(() => loadShardState(this.sql, group, shard.id), {
         what: `postgres (reloading shard ${shard.id})`,
         logger: this.logger,
       });
+      shard.state = loaded.state;
+      shard.position = loaded.position;
     };
     await reload();
     for (const record of batch) {

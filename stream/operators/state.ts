@@ -1,7 +1,7 @@
 /**
  * A shard's operator state: plain maps that remember what changed since the last commit, so
  * each batch persists only its changes (in the same Postgres transaction as its output rows
- * and offsets). After a failed commit the shard is reloaded from Postgres instead of undoing
+ * and offsets; state-log.ts). After a failed commit the shard is reloaded from Postgres instead of undoing
  * in memory: a failure is rare, and the committed copy is by definition right.
  */
 export class Keyed<V> {
@@ -36,6 +36,11 @@ export class Keyed<V> {
   /** Loads committed state without marking it changed. */
   restore(key: string, value: V): void {
     this.map.set(key, value);
+  }
+
+  /** Replays a committed deletion without marking it changed. */
+  forget(key: string): void {
+    this.map.delete(key);
   }
 
   get size(): number {
@@ -155,7 +160,7 @@ export class SeenIds {
   }
 }
 
-/** The namespaces persisted in `stream_state`, and the state of one shard. */
+/** The namespaces persisted in the state log (state-log.ts), and the state of one shard. */
 export class ShardState {
   /** Topic -> the largest event time seen on this shard's partition of it. */
   readonly maxTime = new Keyed<number>();

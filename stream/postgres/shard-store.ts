@@ -8,7 +8,8 @@
 import type { Sql, SqlClient } from "../../core/db/sql.ts";
 import { LakehouseError } from "../../core/errors.ts";
 import type { BatchOutput } from "../operators/output.ts";
-import { ShardState } from "../operators/state.ts";
+import type { ShardState } from "../operators/state.ts";
+import { replayStateLog, type StateLogPosition, type StateWrite } from "../operators/state-log.ts";
 import { writeOutput } from "./write-output.ts";
 
 export interface OffsetRange {
@@ -23,20 +24,22 @@ export interface OffsetRange {
 export interface LoadedShard {
   epoch: number;
   state: ShardState;
+  /** Where the shard's state log stands, for the next commit's write. */
+  position: StateLogPosition;
   /** Kafka topic -> next offset; absent when nothing was committed yet. */
   offsets: Map<string, number>;
 }
 
-export async function loadShardState(db: SqlClient, group: string, shard: number): Promise<ShardState> {
-  const state = new ShardState();
-  const spaces = state.namespaces();
-  const { rows } = await db.query<{ ns: string; key: string; value: unknown }>(
-    "SELECT ns, key, value FROM stream_state WHERE group_id = $1 AND shard = $2",
+export async function loadShardState(
+  db: SqlClient,
+  group: string,
+  shard: number,
+): Promise<{ state: ShardState; position: StateLogPosition }> {
+  const { rows } = await db.query<{ seq: string | number; snapshot: boolean; body: string }>(
+    "SELECT seq, snapshot, body FROM stream_state_log WHERE group_id = $1 AND shard = $2 ORDER BY seq, part",
     [group, shard],
   );
-  for (const r of rows) spaces[r.ns]?.restore(r.key, JSON.parse(r.value as string));
-  state.seen.rebuild();
-  return state;
+  return replayStateLog(rows.map((r) => ({ seq: Number(r.seq), snapshot: r.snapshot, body: r.body })));
 }
 
 /** Takes ownership of a shard (fencing out the previous owner) and loads its state. */
@@ -54,7 +57,7 @@ export async function takeShard(sql: Sql, group: string, shard: number, owner: s
     );
     return {
       epoch: Number(rows[0]!.epoch),
-      state: await loadShardState(tx, group, shard),
+      ...(await loadShardState(tx, group, shard)),
       offsets: new Map(offsets.rows.map((r) => [r.topic, Number(r.next_offset)])),
     };
   });
@@ -66,36 +69,13 @@ export interface CommitInput {
   epoch: number;
   offsets: readonly OffsetRange[];
   output: BatchOutput;
-  /** From `takeStateChanges`, once per batch: a retried commit writes the same changes. */
-  changes: StateChanges;
+  /** From `takeStateWrite`, once per batch: a retried commit writes the same. */
+  state: StateWrite | undefined;
   ops: { minute: number; lag: ReadonlyMap<string, number> };
 }
 
-export type StateChanges = ReturnType<typeof takeStateChanges>;
-
-/**
- * The state written since the last call, serialised now (a retried commit writes the same).
- * Upserts go as one JSON document of [ns, key, value] triples: binding them as text arrays made
- * node-postgres escape every quote of every value, a tenth of the worker's CPU.
- */
-export function takeStateChanges(state: ShardState) {
-  const upserts: [string, string, unknown][] = [];
-  const delNs: string[] = [];
-  const delKeys: string[] = [];
-  for (const [name, keyed] of Object.entries(state.namespaces())) {
-    const changes = keyed.takeChanges();
-    for (const [k, v] of changes.upserts) upserts.push([name, k, v]);
-    for (const k of changes.deletes) {
-      delNs.push(name);
-      delKeys.push(k);
-    }
-  }
-  return { upserts: upserts.length > 0 ? JSON.stringify(upserts) : undefined, delNs, delKeys };
-}
-
 export async function commitBatch(sql: Sql, input: CommitInput): Promise<void> {
-  const { group, shard } = input;
-  const { changes } = input;
+  const { group, shard, state } = input;
   const attempt = async (tx: SqlClient) => {
     // Safe without waiting for the disk: output, state and offsets are lost or kept together,
     // and what a crash of Postgres loses is read again from Kafka and recomputed identically.
@@ -122,20 +102,23 @@ export async function commitBatch(sql: Sql, input: CommitInput): Promise<void> {
         });
     }
     await writeOutput(tx, input.output, input.ops);
-    if (changes.upserts !== undefined)
-      // `json` (not jsonb) keeps each value's text as sent, so `(e->2)::text` is a plain copy.
+    if (state?.snapshot) {
       await tx.query(
-        `INSERT INTO stream_state (group_id, shard, ns, key, value)
-         SELECT $1, $2, e->>0, e->>1, (e->2)::text FROM json_array_elements($3::json) AS e
-         ON CONFLICT (group_id, shard, ns, key) DO UPDATE SET value = EXCLUDED.value`,
-        [group, shard, changes.upserts],
+        `INSERT INTO stream_state_log (group_id, shard, seq, part, snapshot, body)
+         SELECT $1, $2, $3, (p.n - 1)::int, true, p.body FROM unnest($4::text[]) WITH ORDINALITY AS p(body, n)`,
+        [group, shard, state.seq, state.bodies],
       );
-    if (changes.delNs.length > 0)
+      await tx.query("DELETE FROM stream_state_log WHERE group_id = $1 AND shard = $2 AND seq < $3", [
+        group,
+        shard,
+        state.seq,
+      ]);
+    } else if (state) {
       await tx.query(
-        `DELETE FROM stream_state s USING unnest($3::text[], $4::text[]) AS x(n, k)
-         WHERE s.group_id = $1 AND s.shard = $2 AND s.ns = x.n AND s.key = x.k`,
-        [group, shard, changes.delNs, changes.delKeys],
+        "INSERT INTO stream_state_log (group_id, shard, seq, part, snapshot, body) VALUES ($1, $2, $3, 0, false, $4)",
+        [group, shard, state.seq, state.bodies[0]],
       );
+    }
   };
   await sql.transaction(attempt);
 }

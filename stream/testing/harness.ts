@@ -23,6 +23,7 @@ import { writeReferenceFiles } from "../../ingest/reference/write.ts";
 import { DEFAULT_TOPIC_OPTIONS, topicSpecs } from "../../ingest/topics.ts";
 import { DEFAULT_SESSION_RULES } from "../operators/sessions.ts";
 import { ProductCache } from "../postgres/products.ts";
+import { loadShardState } from "../postgres/shard-store.ts";
 import { DEFAULT_STREAM_OPTIONS, StreamWorker } from "../worker.ts";
 
 export const PARTITIONS = DEFAULT_TOPIC_OPTIONS.partitions;
@@ -217,11 +218,10 @@ async function reached(sql: Sql, group: string, ends: ReadonlyMap<string, number
   for (const [k, end] of ends) if ((at.get(k) ?? 0) < end) return false;
   if (!sentinels) return true;
   // Every shard holds exactly its sentinel's session once everything before it has closed.
-  const open = await sql.query<{ n: string }>(
-    "SELECT count(*) AS n FROM stream_state WHERE group_id = $1 AND ns = 'session'",
-    [group],
-  );
-  return Number(open.rows[0]!.n) === PARTITIONS;
+  let open = 0;
+  for (let shard = 0; shard < PARTITIONS; shard++)
+    open += (await loadShardState(sql, group, shard)).state.sessions.size;
+  return open === PARTITIONS;
 }
 
 export async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> {
