@@ -79,7 +79,7 @@ describe.skipIf(!up)("state migration (003) on the real Postgres", () => {
     expect((await loadShardState(sql, "g", 1)).state.openHours.get("1699999200000")).toBe(1_699_999_200_000);
     expect((await loadShardState(sql, "other", 0)).state.users.get("u-2")).toEqual({ ...user, n: 1 });
     expect((await loadShardState(sql, "g", 2)).state.users.size).toBe(0);
-    const old = await pool.query("SELECT to_regclass('stream_state') AS t");
-    expect(old.rows[0].t).toBeNull();
+    const old = await pool.query<{ t: string | null }>("SELECT to_regclass('stream_state') AS t");
+    expect(old.rows[0]!.t).toBeNull();
   });
 });
