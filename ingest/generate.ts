@@ -5,7 +5,8 @@
 import { sleep } from "../core/retry.ts";
 import type { Progress } from "../core/progress.ts";
 import type { EventOutput } from "./outputs.ts";
-import { JourneySimulator } from "./generator/simulator.ts";
+import { JourneySimulator, type SimulationOptions } from "./generator/simulator.ts";
+import { BACKFILL_SHARDS, ShardedSimulation, type Simulation } from "./generator/sharded.ts";
 
 export const DAY_MS = 86_400_000;
 
@@ -19,13 +20,14 @@ export interface GenerateOptions {
     | { kind: "backfill"; days: number; until: number; transactionsPerDay: number };
 }
 
-export function simulatorFor(options: GenerateOptions): JourneySimulator {
+/** The simulator's options for a generate run. */
+export function simulationOptions(options: GenerateOptions): SimulationOptions {
   const { mode } = options;
   const [start, end] =
     mode.kind === "realtime"
       ? [mode.startAt, mode.startAt + mode.durationMs]
       : [mode.until - mode.days * DAY_MS, mode.until];
-  return new JourneySimulator({
+  return {
     seed: options.seed,
     users: options.users,
     products: options.products,
@@ -36,7 +38,15 @@ export function simulatorFor(options: GenerateOptions): JourneySimulator {
       mode.kind === "realtime"
         ? { eventsPerSecond: mode.eventsPerSecond }
         : { transactionsPerDay: mode.transactionsPerDay },
-  });
+  };
+}
+
+/** Real time: one simulator. Backfill: shards of shoppers merged in event-time order (sharded.ts). */
+export function simulatorFor(options: GenerateOptions): Simulation {
+  const sim = simulationOptions(options);
+  return options.mode.kind === "realtime"
+    ? new JourneySimulator(sim)
+    : new ShardedSimulation(sim, BACKFILL_SHARDS);
 }
 
 /**
@@ -45,7 +55,7 @@ export function simulatorFor(options: GenerateOptions): JourneySimulator {
  * which flushes what was written).
  */
 export async function generate(
-  simulator: JourneySimulator,
+  simulator: Simulation,
   output: EventOutput,
   options: {
     realtime: boolean;

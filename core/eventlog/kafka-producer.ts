@@ -78,10 +78,12 @@ function kafkaError(err: Kafka.LibrdKafkaError, what: string, retriableUnlessSai
 
 const refused = (err: Kafka.LibrdKafkaError) => kafkaError(err, "kafka refused a record", false);
 
-/** The key's bytes and its partition: computed the same way on every path. */
-function placed(record: LogRecord, partitions: number): { key: Buffer; partition: number } {
-  const key = Buffer.from(record.key);
-  return { key, partition: partitionFor(key, partitions) };
+/**
+ * The key and its partition, the same way on every path. The key goes to librdkafka as the
+ * string (it copies the UTF-8 itself): a Buffer per record cost more than the hash.
+ */
+function placed(record: LogRecord, partitions: number): { key: string; partition: number } {
+  return { key: record.key, partition: partitionFor(record.key, partitions) };
 }
 
 export class KafkaProducer implements LogProducer {
@@ -219,7 +221,7 @@ export class KafkaProducer implements LogProducer {
     topic: string,
     partition: number,
     value: Buffer,
-    key: Buffer,
+    key: string,
   ): boolean {
     try {
       producer.produce(topic, partition, value, key);

@@ -12,6 +12,7 @@ describe("partitionFor", () => {
       "abc",
       "abcd",
       "ünïcødé",
+      "\u007f\u0080",
       ...Array.from({ length: 2000 }, (_, i) => `user-${i}-${"x".repeat(i % 7)}`),
     ];
     for (const partitions of [1, 6, 7, 12]) {
@@ -25,6 +26,7 @@ describe("partitionFor", () => {
       for (const key of keys) {
         const expected = kafkajs({ topic: "t", partitionMetadata: meta, message: { key, value: "v" } });
         expect(partitionFor(key, partitions), key).toBe(expected);
+        expect(partitionFor(Buffer.from(key), partitions), key).toBe(expected);
       }
     }
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { toDlqRecord, dlqPayloadBytes } from "./dlq.ts";
 import { EVENT_TOPICS, type EventTopic } from "./topics.ts";
-import { parseTimestamp, validateEvent } from "./validate.ts";
+import { isUuid, parseTimestamp, validateEvent } from "./validate.ts";
 
 const NOW = Date.parse("2026-11-21T12:00:00.000Z");
 const U = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
@@ -265,4 +265,24 @@ describe("parseTimestamp", () => {
       expect(mismatches.slice(0, 5)).toEqual([]);
     },
   );
+});
+
+describe("isUuid", () => {
+  it("takes 8-4-4-4-12 hex digits in either case and nothing else", () => {
+    const good = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    expect(isUuid(good)).toBe(true);
+    expect(isUuid(good.toUpperCase())).toBe(true);
+    const bad = [
+      "",
+      good.slice(1),
+      `${good}0`,
+      good.replace("-", "0"),
+      `${good.slice(0, 7)}-${good.slice(8)}`.replace("d9cb-", "d9cbd"),
+      good.replace("f", "g"),
+      good.replace("a", "\u0101"),
+      good.replace("0", " "),
+      "0f8fad5bd9cb469fa16570867728950e----",
+    ];
+    for (const v of bad) expect(isUuid(v), v).toBe(false);
+  });
 });

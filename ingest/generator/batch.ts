@@ -1,9 +1,9 @@
 /**
- * Events serialised into one buffer, so a batch crosses from the generator's worker thread to
- * the producing thread as a single transfer (no copy, no per-event message).
+ * Events serialised into one buffer, so a batch crosses from a simulation thread to the
+ * producing thread as a single transfer (no copy, no per-event message). Each record carries
+ * its event time, by which the producing thread merges the shards' batches (backfill.ts).
  */
 import { ALL_TOPICS, type Topic } from "../../core/events/topics.ts";
-import type { LogRecord } from "../../core/eventlog/port.ts";
 
 export interface EncodedBatch {
   bytes: ArrayBuffer;
@@ -11,9 +11,12 @@ export interface EncodedBatch {
   topics: Uint8Array;
   /** Per record: end offset of its value in `bytes` (start = previous end). */
   ends: Uint32Array;
+  /** Per record: event time, ms. */
+  ats: Float64Array;
   keys: string[];
-  /** Planted-anomaly ground truth for transactions in this batch (labels.ndjson lines). */
+  /** Planted-anomaly ground truth (labels.ndjson lines), and the record each belongs to. */
   labels: string[];
+  labelled: Uint32Array;
   count: number;
 }
 
@@ -24,14 +27,16 @@ export class BatchEncoder {
   private used = 0;
   private topics: number[] = [];
   private ends: number[] = [];
+  private ats: number[] = [];
   private keys: string[] = [];
   private labels: string[] = [];
+  private labelled: number[] = [];
 
   get count(): number {
     return this.keys.length;
   }
 
-  add(topic: Topic, key: string, value: string): void {
+  add(topic: Topic, key: string, value: string, at: number): void {
     // Worst case 3 bytes per UTF-16 unit; grow before encoding.
     const need = this.used + value.length * 3;
     if (need > this.buffer.length) {
@@ -42,11 +47,14 @@ export class BatchEncoder {
     this.used += encoder.encodeInto(value, this.buffer.subarray(this.used)).written;
     this.topics.push(ALL_TOPICS.indexOf(topic));
     this.ends.push(this.used);
+    this.ats.push(at);
     this.keys.push(key);
   }
 
+  /** Labels the record added last. */
   label(line: string): void {
     this.labels.push(line);
+    this.labelled.push(this.keys.length - 1);
   }
 
   /** Hands the batch over and starts a new one. */
@@ -55,26 +63,66 @@ export class BatchEncoder {
       bytes: this.buffer.slice(0, this.used).buffer,
       topics: Uint8Array.from(this.topics),
       ends: Uint32Array.from(this.ends),
+      ats: Float64Array.from(this.ats),
       keys: this.keys,
       labels: this.labels,
+      labelled: Uint32Array.from(this.labelled),
       count: this.keys.length,
     };
     this.used = 0;
     this.topics = [];
     this.ends = [];
+    this.ats = [];
     this.keys = [];
     this.labels = [];
+    this.labelled = [];
     return batch;
   }
 }
 
-/** The records of a batch, each value a view into the batch's buffer. */
-export function* decodeBatch(batch: EncodedBatch): Generator<LogRecord> {
-  const bytes = Buffer.from(batch.bytes);
-  let start = 0;
-  for (let i = 0; i < batch.count; i++) {
-    const end = batch.ends[i]!;
-    yield { topic: ALL_TOPICS[batch.topics[i]!]!, key: batch.keys[i]!, value: bytes.subarray(start, end) };
-    start = end;
+/** A position in a batch, read record by record. */
+export class BatchCursor {
+  readonly bytes: Buffer;
+  index = 0;
+  private start = 0;
+  private nextLabel = 0;
+
+  constructor(readonly batch: EncodedBatch) {
+    this.bytes = Buffer.from(batch.bytes);
+  }
+
+  get done(): boolean {
+    return this.index >= this.batch.count;
+  }
+
+  /** Event time of the current record. */
+  get at(): number {
+    return this.batch.ats[this.index]!;
+  }
+
+  get topic(): Topic {
+    return ALL_TOPICS[this.batch.topics[this.index]!]!;
+  }
+
+  get key(): string {
+    return this.batch.keys[this.index]!;
+  }
+
+  /** The current record's value, a view into the batch's buffer. */
+  value(): Buffer {
+    return this.bytes.subarray(this.start, this.batch.ends[this.index]);
+  }
+
+  /** The current record's label line, if it has one. */
+  label(): string | undefined {
+    const { labelled, labels } = this.batch;
+    return this.nextLabel < labelled.length && labelled[this.nextLabel] === this.index
+      ? labels[this.nextLabel++]
+      : undefined;
+  }
+
+  advance(): void {
+    this.start = this.batch.ends[this.index]!;
+    this.index++;
   }
 }

@@ -43,6 +43,12 @@ export interface SimulationOptions {
    * mid-day would), so a backfill, whose data sets must hold whole journeys, has none.
    */
   warmupMs?: number;
+  /**
+   * This simulator's part of a simulation split by shopper (sharded.ts): shoppers whose index
+   * is `index` modulo `count`, a `count`-th of the arrivals, and every `count`-th anomaly
+   * episode. Default: the whole simulation.
+   */
+  shard?: { index: number; count: number };
 }
 
 /** Traffic by hour of day (UTC): quiet at night, peak in the evening; averages 1. */
@@ -61,28 +67,41 @@ export class JourneySimulator {
   private readonly refundRate: number;
   /** Shoppers in a session now, with when it ends: one session per shopper at a time. */
   private readonly busyUntil = new Map<number, number>();
+  private readonly shard: { index: number; count: number };
+  /** Episodes of the whole simulation; this shard plants every `count`-th. */
+  private readonly allEpisodes: number;
 
   constructor(private readonly options: SimulationOptions) {
     const { users, products, seed, start, end } = options;
     if (!(end > start)) throw new RangeError("end must be after start");
+    this.shard = options.shard ?? { index: 0, count: 1 };
+    const { index, count } = this.shard;
+    if (!(Number.isInteger(count) && count >= 1 && Number.isInteger(index) && index >= 0 && index < count))
+      throw new RangeError(`shard ${index} of ${count} is not a shard`);
     this.steady = "eventsPerSecond" in options.volume;
-    this.sessionsPerMs =
+    const sessionsPerMs =
       "eventsPerSecond" in options.volume
         ? options.volume.eventsPerSecond / EVENTS_PER_SESSION / 1000
         : options.volume.transactionsPerDay / PURCHASE_SHARE / DAY_MS;
+    this.sessionsPerMs = sessionsPerMs / count;
     this.refundRate = options.refundRate ?? 0.03;
-    const expectedTransactions = this.sessionsPerMs * PURCHASE_SHARE * (end - start);
+    const expectedTransactions = sessionsPerMs * PURCHASE_SHARE * (end - start);
     // Episodes need room around them; a short real-time run simply plants none.
     const roomForEpisodes = end - start > EPISODE_SPAN.beforeMs + EPISODE_SPAN.afterMs;
-    this.episodes = roomForEpisodes ? Math.round(expectedTransactions * (options.anomalyRate ?? 0.005)) : 0;
-    const reserved = this.episodes === 0 ? 0 : Math.max(this.episodes, Math.ceil(users * 0.01));
+    this.allEpisodes = roomForEpisodes
+      ? Math.round(expectedTransactions * (options.anomalyRate ?? 0.005))
+      : 0;
+    this.episodes = Math.floor((this.allEpisodes + count - 1 - index) / count);
+    const reserved = this.allEpisodes === 0 ? 0 : Math.max(this.allEpisodes, Math.ceil(users * 0.01));
     if (reserved > users / 2) {
       throw new RangeError(
-        `${users} users are too few for ${this.episodes} anomaly episodes: use more users or a lower anomaly rate`,
+        `${users} users are too few for ${this.allEpisodes} anomaly episodes: use more users or a lower anomaly rate`,
       );
     }
+    if (users - reserved < count) throw new RangeError(`${users} users are too few for ${count} shards`);
     this.catalog = new Catalog(seed, users, products, start, reserved);
-    this.rng = new Random(seed, 1);
+    // Shard 0 draws what an unsharded simulation draws; the others their own streams.
+    this.rng = new Random(seed, index === 0 ? 1 : 1000 + index);
   }
 
   /** Events with event time in [start, end), in event-time order. */
@@ -124,10 +143,19 @@ export class JourneySimulator {
     return this.rng.exponential(1 / rate);
   }
 
+  /** A shopper of this shard: the catalogue's Zipf pick, moved to the nearest index of the shard. */
+  private shopper(): number {
+    const { index, count } = this.shard;
+    const pick = this.catalog.shopper(this.rng);
+    if (count === 1) return pick;
+    const own = pick - (pick % count) + index;
+    return own < this.catalog.normalUsers ? own : own - count;
+  }
+
   private spawnSession(at: number): void {
-    let shopper = this.catalog.shopper(this.rng);
+    let shopper = this.shopper();
     for (let tries = 0; (this.busyUntil.get(shopper) ?? -Infinity) > at && tries < 5; tries++) {
-      shopper = this.catalog.shopper(this.rng);
+      shopper = this.shopper();
     }
     if ((this.busyUntil.get(shopper) ?? -Infinity) > at) return;
     const session = buildSession(this.catalog, this.rng, this.catalog.profile(shopper), Math.floor(at));
@@ -169,11 +197,14 @@ export class JourneySimulator {
     const rng = new Random(this.options.seed, 2);
     const from = start + EPISODE_SPAN.beforeMs;
     const to = end - EPISODE_SPAN.afterMs;
-    for (let k = 0; k < this.episodes; k++) {
+    const { index, count } = this.shard;
+    // Every shard draws every episode, so each is the same whatever the shard count; a
+    // shard keeps its own.
+    for (let k = 0; k < this.allEpisodes; k++) {
       const type = ANOMALY_TYPES[k % ANOMALY_TYPES.length]!;
       const at = Math.floor(rng.uniform(from, to));
-      for (const event of plantEpisode(type, this.catalog, rng, this.catalog.normalUsers + k, at))
-        this.heap.push(event);
+      const events = plantEpisode(type, this.catalog, rng, this.catalog.normalUsers + k, at);
+      if (k % count === index) for (const event of events) this.heap.push(event);
     }
   }
 }

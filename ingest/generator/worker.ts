@@ -1,16 +1,19 @@
 /**
- * The generator's worker thread for backfills: simulates, serialises and validates events
- * (ingest/edge.ts), and posts them in batches to the thread that produces them. Flow control
- * is by credit: at most `maxOutstanding` batches are in the parent's hands at once.
+ * A simulation thread of a backfill: simulates one shard of the shoppers (sharded.ts),
+ * serialises and validates its events (ingest/edge.ts), and posts them in batches to the
+ * thread that merges and produces them. Flow control is by credit: at most `maxOutstanding`
+ * batches are in the parent's hands at once.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { check, dlqRecord } from "../edge.ts";
-import { simulatorFor, type GenerateOptions } from "../generate.ts";
+import { simulationOptions, type GenerateOptions } from "../generate.ts";
 import { BatchEncoder } from "./batch.ts";
 import { labelLine } from "./event.ts";
+import { JourneySimulator } from "./simulator.ts";
 
 export interface WorkerInput {
   options: GenerateOptions;
+  shard: { index: number; count: number };
   batchSize: number;
   maxOutstanding: number;
 }
@@ -19,7 +22,7 @@ export type WorkerMessage =
   | { kind: "batch"; batch: import("./batch.ts").EncodedBatch }
   | { kind: "done"; episodes: number; rejected: number };
 
-const { options, batchSize, maxOutstanding } = workerData as WorkerInput;
+const { options, shard, batchSize, maxOutstanding } = workerData as WorkerInput;
 const port = parentPort!;
 let credit = maxOutstanding;
 let wake: (() => void) | undefined;
@@ -30,7 +33,7 @@ port.on("message", (m: { kind: "credit" }) => {
   }
 });
 
-const simulator = simulatorFor(options);
+const simulator = new JourneySimulator({ ...simulationOptions(options), shard });
 const encoder = new BatchEncoder();
 let rejected = 0;
 
@@ -45,11 +48,11 @@ for (const event of simulator.events()) {
   const json = JSON.stringify(event.value);
   // The edge rules without admit()'s record: the encoder copies the text itself.
   const result = check(event.topic, event.value, json);
-  if (result.ok) encoder.add(event.topic, event.key, json);
+  if (result.ok) encoder.add(event.topic, event.key, json, event.at);
   else {
     rejected++;
     const dlq = dlqRecord(event.topic, json, result.reason);
-    encoder.add("dlq.events", dlq.key, dlq.value.toString("utf8"));
+    encoder.add("dlq.events", dlq.key, dlq.value.toString("utf8"), event.at);
   }
   if (event.labels) encoder.label(labelLine(event.value, event.labels));
   if (encoder.count >= batchSize) await post();
