@@ -148,9 +148,17 @@ export class Random {
  */
 export function zipfFromUnit(u: number, n: number, s: number): number {
   if (n <= 1) return 0;
-  const k =
-    s === 1 ? Math.exp(u * Math.log(n + 1)) : Math.pow(u * (Math.pow(n + 1, 1 - s) - 1) + 1, 1 / (1 - s));
+  const k = s === 1 ? Math.exp(u * Math.log(n + 1)) : Math.pow(u * (zipfSpan(n, s) - 1) + 1, 1 / (1 - s));
   return Math.min(n - 1, Math.max(0, Math.floor(k) - 1));
+}
+
+/** (n+1)^(1-s), remembered per (n, s): a few hundred pairs, drawn from for every event. */
+const spans = new Map<number, number>();
+function zipfSpan(n: number, s: number): number {
+  const key = n + s * 2 ** 40;
+  let span = spans.get(key);
+  if (span === undefined) spans.set(key, (span = Math.pow(n + 1, 1 - s)));
+  return span;
 }
 
 export function cumulative(weights: readonly number[]): number[] {
