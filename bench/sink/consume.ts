@@ -59,7 +59,7 @@ async function rdkafka(batch: number): Promise<void> {
     },
     { "auto.offset.reset": "earliest" },
   );
-  await new Promise<void>((resolve, reject) => c.connect({}, (err) => (err ? reject(err) : resolve())));
+  await new Promise<void>((resolve, reject) => c.connect({}, (err) => (err ? reject(new Error(err.message)) : resolve())));
   c.setDefaultConsumeTimeout(200);
   c.subscribe(topics);
   let n = 0;
@@ -67,7 +67,7 @@ async function rdkafka(batch: number): Promise<void> {
   let t0 = 0;
   while (n < events) {
     const messages = await new Promise<Kafka.Message[]>((resolve, reject) =>
-      c.consume(batch, (err, m) => (err ? reject(err) : resolve(m))),
+      c.consume(batch, (err, m) => (err ? reject(new Error(err.message)) : resolve(m))),
     );
     if (messages.length > 0 && t0 === 0) t0 = performance.now();
     n += messages.length;
@@ -93,11 +93,11 @@ async function platformatic(): Promise<void> {
   for await (const m of stream) {
     if (t0 === 0) t0 = performance.now();
     n++;
-    bytes += (m.value as Buffer).length;
+    bytes += m.value.length;
     if (n >= events) break;
   }
   report("@platformatic/kafka", n, bytes, performance.now() - t0);
-  await stream.close();
+  stream.close();
   await c.close(true);
 }
 
