@@ -97,8 +97,8 @@ async function platformatic(): Promise<void> {
     if (n >= events) break;
   }
   report("@platformatic/kafka", n, bytes, performance.now() - t0);
-  stream.close();
-  await c.close(true);
+  await stream.close();
+  await c.close();
 }
 
 await platformatic();
