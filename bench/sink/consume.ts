@@ -59,7 +59,9 @@ async function rdkafka(batch: number): Promise<void> {
     },
     { "auto.offset.reset": "earliest" },
   );
-  await new Promise<void>((resolve, reject) => c.connect({}, (err) => (err ? reject(new Error(err.message)) : resolve())));
+  await new Promise<void>((resolve, reject) =>
+    c.connect({}, (err) => (err ? reject(new Error(err.message)) : resolve())),
+  );
   c.setDefaultConsumeTimeout(200);
   c.subscribe(topics);
   let n = 0;
