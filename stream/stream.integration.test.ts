@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KafkaAdmin } from "../core/eventlog/kafka-admin.ts";
 import { KafkaProducer } from "../core/eventlog/kafka-producer.ts";
 import { kafkaClient } from "../core/eventlog/kafkajs-client.ts";
 import { partitionFor } from "../core/eventlog/partitioner.ts";
@@ -41,6 +42,8 @@ const servers = localServers();
 const brokers = servers.kafkaBrokers;
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "warn" });
 const ROOT = new URL("..", import.meta.url).pathname;
+/** Names this run's topics, so it deletes them all at the end. */
+const run = randomBytes(3).toString("hex");
 
 describe.skipIf(!up)("stream layer on the real Kafka and Postgres", () => {
   let ds: Dataset;
@@ -68,6 +71,8 @@ describe.skipIf(!up)("stream layer on the real Kafka and Postgres", () => {
   afterAll(async () => {
     await producer?.close();
     for (const s of schemas) await s.drop().catch(() => {});
+    const admin = await KafkaAdmin.connect(brokers, logger);
+    await admin.deleteTopicsWithPrefix(`streamtest-${run}-`).finally(() => admin.close());
   });
 
   /** A schema with the reference data, topics with the dataset produced (or not), a group. */
@@ -76,7 +81,7 @@ describe.skipIf(!up)("stream layer on the real Kafka and Postgres", () => {
     const schema = await testSchema(servers.databaseUrl, logger);
     schemas.push(schema);
     await loadReference(schema.pool, ds.catalog);
-    const prefix = `streamtest-${id}.`;
+    const prefix = `streamtest-${run}-${id}.`;
     await createTopics(brokers, prefix, logger);
     if (produce) await produceLines(producer, prefix, ds.lines);
     return { id, schema, prefix, group: `stream-${id}`, ends: endOffsets(prefix, ds.lines) };

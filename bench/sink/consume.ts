@@ -107,4 +107,6 @@ await platformatic();
 await rdkafka(10_000);
 await rdkafka(50_000);
 await platformatic();
+const cleanup = await KafkaAdmin.connect(brokers, logger);
+await cleanup.deleteTopicsWithPrefix(prefix).finally(() => cleanup.close());
 process.exit(0);

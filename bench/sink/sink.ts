@@ -92,3 +92,5 @@ console.log(
     `${sink.stats.files} files, ${(bytes / produced).toFixed(1)} bytes/event, ` +
     `batches ${sink.stats.batches}, peak RSS ${peakRssMb()} MB`,
 );
+const cleanup = await KafkaAdmin.connect(brokers, logger);
+await cleanup.deleteTopicsWithPrefix(prefix).finally(() => cleanup.close());

@@ -19,6 +19,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { KafkaAdmin } from "../../core/eventlog/kafka-admin.ts";
 import { KafkaProducer } from "../../core/eventlog/kafka-producer.ts";
 import { partitionFor } from "../../core/eventlog/partitioner.ts";
 import { localServers } from "../../core/local-servers.ts";
@@ -205,5 +206,8 @@ if (values.rate === undefined) {
   console.log(`peak RSS: ${rss.join(", ")} MB`);
 }
 await producer.close();
-if (!values.keep) await schema.drop();
-else await schema.sql.close();
+if (!values.keep) {
+  await schema.drop();
+  const admin = await KafkaAdmin.connect(brokers, logger);
+  await admin.deleteTopicsWithPrefix(prefix).finally(() => admin.close());
+} else await schema.sql.close();

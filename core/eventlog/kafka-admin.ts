@@ -50,6 +50,14 @@ export class KafkaAdmin implements LogAdmin {
     return { created: missing.map((s) => s.topic), existing: [...existing.keys()] };
   }
 
+  /** Deletes the topics whose names start with `prefix` (tests and benchmarks clean up after themselves). */
+  async deleteTopicsWithPrefix(prefix: string): Promise<string[]> {
+    if (prefix.length === 0) throw new Error("refusing to delete every topic");
+    const topics = (await this.admin.listTopics()).filter((t) => t.startsWith(prefix));
+    if (topics.length > 0) await this.admin.deleteTopics({ topics });
+    return topics;
+  }
+
   async close(): Promise<void> {
     await this.admin.disconnect();
   }

@@ -34,6 +34,8 @@ const up = (await requireServer("kafka")) && (await requireServer("s3"));
 const servers = localServers();
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "warn" });
 const BUCKET = "lakehouse";
+/** Names this run's topics, so it deletes them all at the end. */
+const run = randomBytes(3).toString("hex");
 
 interface Produced {
   topic: string;
@@ -156,6 +158,10 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
 
   afterAll(async () => {
     await producer?.close();
+    if (admin) {
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`sinktest-${run}-`));
+      if (topics.length > 0) await admin.deleteTopics({ topics });
+    }
     await admin?.disconnect();
     conn?.closeSync();
     db?.closeSync();
@@ -163,7 +169,7 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
 
   const fresh = async () => {
     const id = randomBytes(4).toString("hex");
-    const prefix = `sinktest-${id}.`;
+    const prefix = `sinktest-${run}-${id}.`;
     const lakehouseAdmin = await KafkaAdmin.connect(brokers, logger);
     await lakehouseAdmin.createTopics(
       topicSpecs(DEFAULT_TOPIC_OPTIONS).map((s) => ({ ...s, topic: prefix + s.topic })),
