@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { LogProducer, LogRecord } from "../core/eventlog/port.ts";
+import type { LogRecord } from "../core/eventlog/port.ts";
+import { RecordingLog } from "../core/eventlog/recording-log.ts";
 import { backfillToLog } from "./backfill.ts";
 import { labelLine } from "./generator/event.ts";
 import { ShardedSimulation } from "./generator/sharded.ts";
@@ -10,26 +11,15 @@ import { simulationOptions, simulatorFor, type GenerateOptions } from "./generat
 import { NdjsonFile } from "./outputs.ts";
 
 /** Keeps what it is given; now and then says its buffer is full. */
-class RecordingProducer implements LogProducer {
-  readonly records: { topic: string; key: string; value: string }[] = [];
+class FullNowAndThen extends RecordingLog {
   waits = 0;
-  send(records: readonly LogRecord[]): Promise<void> {
-    for (const r of records) this.enqueue(r);
-    return Promise.resolve();
-  }
-  enqueue(r: LogRecord): boolean {
-    this.records.push({ topic: r.topic, key: r.key, value: r.value.toString("utf8") });
+  override enqueue(record: LogRecord): boolean {
+    super.enqueue(record);
     return this.records.length % 997 !== 0;
   }
-  waitForRoom(): Promise<void> {
+  override async waitForRoom(): Promise<void> {
     this.waits++;
-    return new Promise((resolve) => setTimeout(resolve, 1));
-  }
-  flush(): Promise<void> {
-    return Promise.resolve();
-  }
-  close(): Promise<void> {
-    return Promise.resolve();
+    await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }
 
@@ -44,7 +34,7 @@ const options: GenerateOptions = {
 describe("backfill on simulation threads", { timeout: 60_000 }, () => {
   it("produces exactly the merged simulation's sequence, labels in step, whatever the threads' timing", async () => {
     const expected = [...simulatorFor(options).events()];
-    const producer = new RecordingProducer();
+    const producer = new FullNowAndThen();
     const path = join(mkdtempSync(join(tmpdir(), "backfill-")), "labels.ndjson");
     const labels = new NdjsonFile(path);
     const result = await backfillToLog(options, producer, { labels });
@@ -52,9 +42,9 @@ describe("backfill on simulation threads", { timeout: 60_000 }, () => {
 
     expect(result).toEqual({ events: expected.length, rejected: 0 });
     expect(producer.waits).toBeGreaterThan(0);
-    expect(producer.records).toEqual(
-      expected.map((e) => ({ topic: e.topic, key: e.key, value: JSON.stringify(e.value) })),
-    );
+    expect(
+      producer.records.map((r) => ({ topic: r.topic, key: r.key, value: r.value.toString("utf8") })),
+    ).toEqual(expected.map((e) => ({ topic: e.topic, key: e.key, value: JSON.stringify(e.value) })));
     const wantLabels = expected.filter((e) => e.labels).map((e) => labelLine(e.value, e.labels!));
     expect(wantLabels.length).toBeGreaterThan(0);
     expect(readFileSync(path, "utf8").split("\n").filter(Boolean)).toEqual(wantLabels);

@@ -47,6 +47,8 @@ export interface SinkOptions {
 }
 
 export interface SinkStats {
+  /** Records taken from the log (written or waiting in a batch). */
+  consumed: number;
   rows: number;
   rejected: number;
   files: number;
@@ -62,7 +64,7 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
 }
 
 export class LakeSink {
-  readonly stats: SinkStats = { rows: 0, rejected: 0, files: 0, batches: 0 };
+  readonly stats: SinkStats = { consumed: 0, rows: 0, rejected: 0, files: 0, batches: 0 };
   /** Keyed by Kafka topic; each batch is named by its lake table (the topic without the prefix). */
   private readonly batches = new Map<string, TopicBatch>();
   private readonly inFlight = new Map<string, Promise<void>>();
@@ -98,6 +100,7 @@ export class LakeSink {
       const records = await consumer.poll(POLL_MAX);
       const now = Date.now();
       for (const record of records) this.batchOf(record.topic).add(record, now);
+      this.stats.consumed += records.length;
       for (const [topic, batch] of this.batches) {
         bufferedRows.set({ topic: batch.topic }, batch.rows);
         const reason = rotationDue(batch, this.options.rotation, now);
