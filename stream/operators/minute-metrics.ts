@@ -72,8 +72,10 @@ export function addView(out: BatchOutput, _view: ProductView, time: number): voi
   out.funnelAt(windowOf(time)).views += 1;
 }
 
+/** Every cart event gives its minute a funnel row (a minute of removes only has zero adds). */
 export function addCartEvent(out: BatchOutput, ev: CartEvent, time: number): void {
-  if (ev.action === "add") out.funnelAt(windowOf(time)).cartAdds += 1;
+  const funnel = out.funnelAt(windowOf(time));
+  if (ev.action === "add") funnel.cartAdds += 1;
 }
 
 export function addRefund(out: BatchOutput, refund: Refund, time: number): void {
