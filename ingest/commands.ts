@@ -153,7 +153,7 @@ export async function ingestGenerate(args: string[]): Promise<number> {
       const labels = flags.labels === undefined ? undefined : new NdjsonFile(flags.labels);
       try {
         if (backfill) {
-          // Both cores: the simulation on a worker thread, production here.
+          // Every core: the simulation shards on worker threads, merging and production here.
           rejected = (
             await backfillToLog(options, producer, { ...(labels ? { labels } : {}), progress, signal })
           ).rejected;

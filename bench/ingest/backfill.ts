@@ -1,6 +1,6 @@
 /**
  * A backfill into the real local Kafka, exactly as `lakehouse ingest generate --backfill-days`
- * runs it (simulation on a worker thread, validation, librdkafka with acks=all and
+ * runs it (two simulation threads merged by event time, validation, librdkafka with acks=all and
  * idempotence), timed from the first event to the last acknowledgement.
  *
  *   KAFKA_BROKERS=127.0.0.1:9092 node bin/run-ts.mjs bench/ingest/backfill.ts [--days 3] [--per-day 100000] [--codec lz4]
@@ -28,5 +28,5 @@ const seconds = (performance.now() - t0) / 1000;
 await producer.close();
 console.log(
   `backfill into Kafka (acks=all, ${values.codec}): ${events} events in ${seconds.toFixed(2)} s = ` +
-    `${Math.round(events / seconds).toLocaleString("en")} events/s, peak RSS ${peakRssMb()} MB (producing thread; the worker shares the process)`,
+    `${Math.round(events / seconds).toLocaleString("en")} events/s, peak RSS ${peakRssMb()} MB (the process: producing thread and both simulation threads)`,
 );
