@@ -7,15 +7,13 @@
 const SEED = 0x9747b28c;
 const M = 0x5bd1e995;
 
-/** Byte `i` of the key: of the array, or of an ASCII string's characters (the same bytes in UTF-8). */
-type ByteAt = (i: number) => number;
-
-function murmur2Of(length: number, byte: ByteAt): number {
+/** murmur2 of the first `length` bytes of `data`. */
+export function murmur2(data: Uint8Array, length = data.length): number {
   let h = SEED ^ length;
   const blocks = length >> 2;
   for (let i = 0; i < blocks; i++) {
     const o = i * 4;
-    let k = byte(o) | (byte(o + 1) << 8) | (byte(o + 2) << 16) | (byte(o + 3) << 24);
+    let k = data[o]! | (data[o + 1]! << 8) | (data[o + 2]! << 16) | (data[o + 3]! << 24);
     k = Math.imul(k, M);
     k ^= k >>> 24;
     k = Math.imul(k, M);
@@ -23,10 +21,10 @@ function murmur2Of(length: number, byte: ByteAt): number {
   }
   const tail = blocks * 4;
   const rest = length & 3;
-  if (rest === 3) h ^= byte(tail + 2) << 16;
-  if (rest >= 2) h ^= byte(tail + 1) << 8;
+  if (rest === 3) h ^= data[tail + 2]! << 16;
+  if (rest >= 2) h ^= data[tail + 1]! << 8;
   if (rest >= 1) {
-    h ^= byte(tail);
+    h ^= data[tail]!;
     h = Math.imul(h, M);
   }
   h ^= h >>> 13;
@@ -35,25 +33,16 @@ function murmur2Of(length: number, byte: ByteAt): number {
   return h | 0;
 }
 
-export function murmur2(data: Uint8Array): number {
-  return murmur2Of(data.length, (i) => data[i]!);
-}
-
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
-  return true;
-}
-
 const encoder = new TextEncoder();
+/** A string key's UTF-8, encoded in place: this runs for every produced record. */
+let scratch = new Uint8Array(256);
 
-/**
- * The partition of `key`. An ASCII string (every id of ours) is hashed from its characters
- * without encoding it first: this runs for every produced record.
- */
 export function partitionFor(key: string | Uint8Array, partitions: number): number {
   let hash: number;
   if (typeof key !== "string") hash = murmur2(key);
-  else if (isAscii(key)) hash = murmur2Of(key.length, (i) => key.charCodeAt(i));
-  else hash = murmur2(encoder.encode(key));
+  else {
+    if (key.length * 3 > scratch.length) scratch = new Uint8Array(key.length * 3);
+    hash = murmur2(scratch, encoder.encodeInto(key, scratch).written);
+  }
   return (hash & 0x7fffffff) % partitions;
 }
