@@ -9,14 +9,15 @@ import { Worker } from "node:worker_threads";
 import type { LogProducer } from "../core/eventlog/port.ts";
 import type { Progress } from "../core/progress.ts";
 import { BatchCursor, type EncodedBatch } from "./generator/batch.ts";
-import { BACKFILL_SHARDS } from "./generator/sharded.ts";
+import { earliest, shardCount } from "./generator/sharded.ts";
 import type { WorkerInput, WorkerMessage } from "./generator/worker.ts";
 import type { GenerateOptions } from "./generate.ts";
 import type { NdjsonFile } from "./outputs.ts";
 
-/** One simulation thread and the batches it has posted that are not produced yet. */
+/** One simulation thread, the batch being produced and those posted after it. */
 class ShardFeed {
   readonly queue: EncodedBatch[] = [];
+  /** The batch being read; undefined once the thread is done and everything is produced. */
   current: BatchCursor | undefined;
   finished = false;
   rejected = 0;
@@ -33,15 +34,14 @@ class ShardFeed {
     this.wake?.();
   }
 
-  /** The cursor to read from, waiting for the next batch if needed; undefined at the end. */
-  async cursor(failed: Promise<never>): Promise<BatchCursor | undefined> {
+  /** Moves `current` to the next record to produce, waiting for the next batch if needed. */
+  async fill(failed: Promise<never>): Promise<void> {
     while (this.current === undefined || this.current.done) {
       const next = this.queue.shift();
       if (next) this.current = new BatchCursor(next);
-      else if (this.finished) return (this.current = undefined);
+      else if (this.finished) return void (this.current = undefined);
       else await Promise.race([new Promise<void>((resolve) => (this.wake = resolve)), failed]);
     }
-    return this.current;
   }
 }
 
@@ -50,7 +50,7 @@ export async function backfillToLog(
   producer: LogProducer,
   opts: { labels?: NdjsonFile; progress?: Progress; signal?: AbortSignal },
 ): Promise<{ events: number; rejected: number }> {
-  const count = options.mode.kind === "backfill" ? BACKFILL_SHARDS : 1;
+  const count = shardCount(options.mode);
   let fail!: (err: unknown) => void;
   const failed = new Promise<never>((_, reject) => (fail = reject));
   failed.catch(() => {});
@@ -70,43 +70,28 @@ export async function backfillToLog(
   const stop = () => fail(new Error("aborted"));
   opts.signal?.addEventListener("abort", stop, { once: true });
   let events = 0;
+  const rejected = () => feeds.reduce((n, f) => n + f.rejected, 0);
   try {
-    const cursors: (BatchCursor | undefined)[] = await Promise.all(feeds.map((f) => f.cursor(failed)));
-    for (;;) {
-      // The shard whose next event is earliest (ties: the lower shard), and the event time up
-      // to which it may go on before another shard's turn.
-      let pick = -1;
-      for (let i = 0; i < count; i++)
-        if (cursors[i] && (pick < 0 || cursors[i]!.at < cursors[pick]!.at)) pick = i;
-      if (pick < 0) break;
-      let bound = Infinity;
-      let boundShard = count;
-      for (let i = 0; i < count; i++) {
-        if (i !== pick && cursors[i] && cursors[i]!.at < bound) {
-          bound = cursors[i]!.at;
-          boundShard = i;
-        }
-      }
+    await Promise.all(feeds.map((f) => f.fill(failed)));
+    const cursors = feeds.map((f) => f.current);
+    for (let pick = earliest(cursors); pick >= 0; pick = earliest(cursors)) {
       const cursor = cursors[pick]!;
-      let produced = 0;
-      while (!cursor.done && (cursor.at < bound || (cursor.at === bound && pick < boundShard))) {
-        const record = { topic: cursor.topic, key: cursor.key, value: cursor.value() };
-        if (!producer.enqueue(record)) await producer.waitForRoom();
-        const label = cursor.label();
-        if (label !== undefined && opts.labels && !opts.labels.write(label)) await opts.labels.drained();
-        cursor.advance();
-        produced++;
-      }
-      events += produced;
-      opts.progress?.add(produced);
+      if (!producer.enqueue({ topic: cursor.topic, key: cursor.key, value: cursor.value() }))
+        await producer.waitForRoom();
+      const label = cursor.label();
+      if (label !== undefined && opts.labels && !opts.labels.write(label)) await opts.labels.drained();
+      cursor.advance();
+      events++;
       if (cursor.done) {
+        opts.progress?.add(cursor.batch.count);
         feeds[pick]!.worker.postMessage({ kind: "credit" });
-        cursors[pick] = await feeds[pick]!.cursor(failed);
+        await feeds[pick]!.fill(failed);
+        cursors[pick] = feeds[pick]!.current;
       }
     }
-    return { events, rejected: feeds.reduce((n, f) => n + f.rejected, 0) };
+    return { events, rejected: rejected() };
   } catch (err) {
-    if (opts.signal?.aborted) return { events, rejected: feeds.reduce((n, f) => n + f.rejected, 0) };
+    if (opts.signal?.aborted) return { events, rejected: rejected() };
     throw err;
   } finally {
     opts.signal?.removeEventListener("abort", stop);

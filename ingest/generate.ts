@@ -6,7 +6,7 @@ import { sleep } from "../core/retry.ts";
 import type { Progress } from "../core/progress.ts";
 import type { EventOutput } from "./outputs.ts";
 import { JourneySimulator, type SimulationOptions } from "./generator/simulator.ts";
-import { BACKFILL_SHARDS, ShardedSimulation, type Simulation } from "./generator/sharded.ts";
+import { ShardedSimulation, shardCount, type Simulation } from "./generator/sharded.ts";
 
 export const DAY_MS = 86_400_000;
 
@@ -44,9 +44,8 @@ export function simulationOptions(options: GenerateOptions): SimulationOptions {
 /** Real time: one simulator. Backfill: shards of shoppers merged in event-time order (sharded.ts). */
 export function simulatorFor(options: GenerateOptions): Simulation {
   const sim = simulationOptions(options);
-  return options.mode.kind === "realtime"
-    ? new JourneySimulator(sim)
-    : new ShardedSimulation(sim, BACKFILL_SHARDS);
+  const count = shardCount(options.mode);
+  return count === 1 ? new JourneySimulator(sim) : new ShardedSimulation(sim, count);
 }
 
 /**

@@ -13,6 +13,10 @@ import { JourneySimulator, type SimulationOptions } from "./simulator.ts";
 /** Shards of a backfill: one simulation thread each (measured: the simulation was the limit). */
 export const BACKFILL_SHARDS = 2;
 
+/** Shards of a run: part of the mode (a real-time feed is one simulator), never the machine's. */
+export const shardCount = (mode: { kind: "realtime" | "backfill" }): number =>
+  mode.kind === "backfill" ? BACKFILL_SHARDS : 1;
+
 export interface Simulation {
   readonly catalog: Catalog;
   /** Planted anomaly episodes. */
@@ -40,16 +44,23 @@ export class ShardedSimulation implements Simulation {
 
   *events(): Generator<GeneratedEvent> {
     const sources = this.shards.map((s) => s.events()[Symbol.iterator]());
-    const heads = sources.map((s) => s.next());
-    for (;;) {
-      let pick = -1;
-      for (let i = 0; i < heads.length; i++) {
-        const head = heads[i]!;
-        if (!head.done && (pick < 0 || head.value.at < (heads[pick]!.value as GeneratedEvent).at)) pick = i;
-      }
-      if (pick < 0) return;
-      yield heads[pick]!.value as GeneratedEvent;
-      heads[pick] = sources[pick]!.next();
+    const heads = sources.map((s) => s.next().value as GeneratedEvent | undefined);
+    for (let pick = earliest(heads); pick >= 0; pick = earliest(heads)) {
+      yield heads[pick]!;
+      heads[pick] = sources[pick]!.next().value as GeneratedEvent | undefined;
     }
   }
+}
+
+/**
+ * The merge rule: the index of the head with the earliest event time, ties to the lower index;
+ * -1 when every shard is done. backfill.ts merges the shards' threads with the same rule.
+ */
+export function earliest(heads: readonly ({ readonly at: number } | undefined)[]): number {
+  let pick = -1;
+  for (let i = 0; i < heads.length; i++) {
+    const head = heads[i];
+    if (head !== undefined && (pick < 0 || head.at < heads[pick]!.at)) pick = i;
+  }
+  return pick;
 }

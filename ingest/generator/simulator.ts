@@ -48,7 +48,13 @@ export interface SimulationOptions {
    * is `index` modulo `count`, a `count`-th of the arrivals, and every `count`-th anomaly
    * episode. Default: the whole simulation.
    */
-  shard?: { index: number; count: number };
+  shard?: SimulationShard;
+}
+
+/** Shard `index` of `count` (sharded.ts). */
+export interface SimulationShard {
+  index: number;
+  count: number;
 }
 
 /** Traffic by hour of day (UTC): quiet at night, peak in the evening; averages 1. */
@@ -67,7 +73,7 @@ export class JourneySimulator {
   private readonly refundRate: number;
   /** Shoppers in a session now, with when it ends: one session per shopper at a time. */
   private readonly busyUntil = new Map<number, number>();
-  private readonly shard: { index: number; count: number };
+  private readonly shard: SimulationShard;
   /** Episodes of the whole simulation; this shard plants every `count`-th. */
   private readonly allEpisodes: number;
 

@@ -9,11 +9,11 @@ import { check, dlqRecord } from "../edge.ts";
 import { simulationOptions, type GenerateOptions } from "../generate.ts";
 import { BatchEncoder } from "./batch.ts";
 import { labelLine } from "./event.ts";
-import { JourneySimulator } from "./simulator.ts";
+import { JourneySimulator, type SimulationShard } from "./simulator.ts";
 
 export interface WorkerInput {
   options: GenerateOptions;
-  shard: { index: number; count: number };
+  shard: SimulationShard;
   batchSize: number;
   maxOutstanding: number;
 }
