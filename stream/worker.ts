@@ -48,6 +48,7 @@ import { commitBatch, loadShardState, takeShard, type OffsetRange } from "./post
 import {
   DEFAULT_STATE_LOG_LIMITS,
   takeStateWrite,
+  type StateLogLimits,
   type StateLogPosition,
   type StateWrite,
 } from "./operators/state-log.ts";
@@ -139,6 +140,7 @@ export class StreamWorker {
   readonly stats: StreamStats = { records: 0, batches: 0, dlq: 0, late: 0, duplicates: 0 };
   private readonly shards = new Map<number, Shard>();
   private readonly prefix: string;
+  private readonly stateLogLimits: StateLogLimits;
   private readonly now: () => number;
   private busy: Promise<void> = Promise.resolve();
   /**
@@ -158,6 +160,10 @@ export class StreamWorker {
     private readonly logger: Logger,
   ) {
     this.prefix = options.topicPrefix ?? "";
+    this.stateLogLimits = {
+      ...DEFAULT_STATE_LOG_LIMITS,
+      minLogBytes: options.snapshotLogBytes ?? DEFAULT_STATE_LOG_LIMITS.minLogBytes,
+    };
     this.now = options.clock ?? Date.now;
   }
 
@@ -434,10 +440,7 @@ export class StreamWorker {
   }
 
   private takeStateWrite(shard: Shard): StateWrite | undefined {
-    return takeStateWrite(shard.state, shard.position, {
-      ...DEFAULT_STATE_LOG_LIMITS,
-      minLogBytes: this.options.snapshotLogBytes ?? DEFAULT_STATE_LOG_LIMITS.minLogBytes,
-    });
+    return takeStateWrite(shard.state, shard.position, this.stateLogLimits);
   }
 
   /** One commit, Postgres outages waited out. */

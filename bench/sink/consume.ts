@@ -6,40 +6,19 @@
  *
  *   KAFKA_BROKERS=127.0.0.1:9092 node bin/run-ts.mjs bench/sink/consume.ts --days 2 --users 1000000
  */
-import { randomBytes } from "node:crypto";
 import { Consumer } from "@platformatic/kafka";
 import Kafka from "node-rdkafka";
-import { KafkaAdmin } from "../../core/eventlog/kafka-admin.ts";
-import { KafkaProducer } from "../../core/eventlog/kafka-producer.ts";
 import { EVENT_TOPICS } from "../../core/events/topics.ts";
 import { localServers } from "../../core/local-servers.ts";
 import { createLogger } from "../../core/logger.ts";
-import { backfillToLog } from "../../ingest/backfill.ts";
-import { DEFAULT_TOPIC_OPTIONS, topicSpecs } from "../../ingest/topics.ts";
-import type { LogProducer } from "../../core/eventlog/port.ts";
 import { backfillWorkload } from "../ingest/workload.ts";
+import { producedTopics, removeTopics } from "./topics.ts";
 
 const { options } = backfillWorkload();
 const logger = createLogger({ level: "warn" });
 const brokers = localServers().kafkaBrokers;
-const prefix = `bench-${randomBytes(3).toString("hex")}.`;
+const { prefix, produced: events } = await producedTopics(brokers, options, logger);
 const topics = EVENT_TOPICS.map((t) => prefix + t);
-
-const admin = await KafkaAdmin.connect(brokers, logger);
-await admin.createTopics(topicSpecs(DEFAULT_TOPIC_OPTIONS).map((s) => ({ ...s, topic: prefix + s.topic })));
-await admin.close();
-const producer = await KafkaProducer.connect({ brokers, logger });
-// The backfill's own path, writing under this run's prefix.
-const prefixed: LogProducer = {
-  send: (records) => producer.send(records.map((r) => ({ ...r, topic: prefix + r.topic }))),
-  enqueue: (r) => producer.enqueue({ ...r, topic: prefix + r.topic }),
-  waitForRoom: () => producer.waitForRoom(),
-  flush: () => producer.flush(),
-  close: () => producer.close(),
-};
-const { events } = await backfillToLog(options, prefixed, {});
-await producer.close();
-console.log(`produced ${events} events to ${prefix}*`);
 
 function report(client: string, n: number, bytes: number, ms: number) {
   console.log(
@@ -107,6 +86,5 @@ await platformatic();
 await rdkafka(10_000);
 await rdkafka(50_000);
 await platformatic();
-const cleanup = await KafkaAdmin.connect(brokers, logger);
-await cleanup.deleteTopicsWithPrefix(prefix).finally(() => cleanup.close());
+await removeTopics(brokers, prefix, logger);
 process.exit(0);

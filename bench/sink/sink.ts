@@ -9,25 +9,21 @@
  *   KAFKA_BROKERS=127.0.0.1:9092 node bin/run-ts.mjs bench/sink/sink.ts --days 1 --lake file:///tmp/bench-lake
  *   KAFKA_BROKERS=127.0.0.1:9092 node bin/run-ts.mjs bench/sink/sink.ts --days 1 --lake s3://lakehouse/bench
  */
-import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig } from "../../core/config.ts";
-import { KafkaAdmin } from "../../core/eventlog/kafka-admin.ts";
 import { KafkaLogConsumer } from "../../core/eventlog/kafka-consumer.ts";
-import { KafkaProducer } from "../../core/eventlog/kafka-producer.ts";
 import { ALL_TOPICS } from "../../core/events/topics.ts";
 import { localServers } from "../../core/local-servers.ts";
 import { createLogger } from "../../core/logger.ts";
-import { simulatorFor } from "../../ingest/generate.ts";
-import { DEFAULT_TOPIC_OPTIONS, topicSpecs } from "../../ingest/topics.ts";
 import { BronzeWriter } from "../../lake/sink/bronze-writer.ts";
 import { LakeSink } from "../../lake/sink/sink.ts";
 import { DEFAULT_ROTATION } from "../../lake/sink/topic-batch.ts";
 import { openStore } from "../../lake/store/open.ts";
 import { peakRssMb } from "../measure.ts";
 import { backfillWorkload } from "../ingest/workload.ts";
+import { producedTopics, removeTopics } from "./topics.ts";
 
 const { values, options } = backfillWorkload({
   lake: { type: "string", default: "file:///tmp/bench-lake" },
@@ -37,22 +33,8 @@ const { values, options } = backfillWorkload({
 const servers = localServers();
 const logger = createLogger({ level: "warn" });
 const brokers = servers.kafkaBrokers;
-const prefix = `bench-${randomBytes(3).toString("hex")}.`;
+const { prefix, produced } = await producedTopics(brokers, options, logger);
 const lakeUri = `${values.lake!.replace(/\/+$/, "")}/${prefix.slice(0, -1)}`;
-
-const admin = await KafkaAdmin.connect(brokers, logger);
-await admin.createTopics(topicSpecs(DEFAULT_TOPIC_OPTIONS).map((s) => ({ ...s, topic: prefix + s.topic })));
-await admin.close();
-const producer = await KafkaProducer.connect({ brokers, logger });
-let produced = 0;
-for (const e of simulatorFor(options).events()) {
-  // false = taken, but the buffer is full: wait before the next (never enqueue the same again).
-  if (!producer.enqueue({ topic: prefix + e.topic, key: e.key, value: Buffer.from(JSON.stringify(e.value)) }))
-    await producer.waitForRoom();
-  produced++;
-}
-await producer.close();
-console.log(`produced ${produced} events to ${prefix}*`);
 
 const cfg = loadConfig({
   ...process.env,
@@ -100,5 +82,4 @@ console.log(
     `${sink.stats.files} files, ${(bytes / produced).toFixed(1)} bytes/event, ` +
     `batches ${sink.stats.batches}, peak RSS ${peakRssMb()} MB`,
 );
-const cleanup = await KafkaAdmin.connect(brokers, logger);
-await cleanup.deleteTopicsWithPrefix(prefix).finally(() => cleanup.close());
+await removeTopics(brokers, prefix, logger);

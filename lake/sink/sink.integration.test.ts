@@ -158,10 +158,8 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
 
   afterAll(async () => {
     await producer?.close();
-    if (admin) {
-      const topics = (await admin.listTopics()).filter((t) => t.startsWith(`sinktest-${run}-`));
-      if (topics.length > 0) await admin.deleteTopics({ topics });
-    }
+    const cleanup = await KafkaAdmin.connect(brokers, logger);
+    await cleanup.deleteTopicsWithPrefix(`sinktest-${run}-`).finally(() => cleanup.close());
     await admin?.disconnect();
     conn?.closeSync();
     db?.closeSync();
