@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { LIMITS, type DlqRecord } from "../core/events/schemas.ts";
-import { admit } from "./edge.ts";
+import { admit, check } from "./edge.ts";
 
 const refund = {
   refund_id: "0b3f4c52-1f0e-4c8b-9d8e-6a7b8c9d0e1f",
@@ -35,5 +35,16 @@ describe("admit", () => {
     const dlq = JSON.parse(result.record.value.toString()) as DlqRecord;
     expect(dlq.error_reason).toMatch(/payload cut to its first 65536 of \d+ bytes/);
     expect(dlq.payload_encoding).toBe("base64"); // the cut JSON is no longer valid JSON
+  });
+  it("counts the limit in UTF-8 bytes, not characters", () => {
+    const limit = LIMITS.maxEventBytes;
+    // 100k three-byte characters: under the limit in characters, over it in bytes.
+    const over = check("refunds", refund, JSON.stringify({ ...refund, note: "€".repeat(100_000) }));
+    expect(over).toMatchObject({ ok: false, field: "(event)" });
+    // Just under the limit in bytes: accepted.
+    const note = "€".repeat(Math.floor((limit - 400) / 3));
+    const raw = JSON.stringify({ ...refund, note });
+    expect(Buffer.byteLength(raw)).toBeLessThanOrEqual(limit);
+    expect(check("refunds", { ...refund, note }, raw).ok).toBe(true);
   });
 });

@@ -26,7 +26,9 @@ export function check(
   raw: Uint8Array | string,
   options: ValidationOptions = {},
 ): Check {
-  const size = typeof raw === "string" ? Buffer.byteLength(raw) : raw.length;
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short strings need no byte count.
+  const size =
+    typeof raw !== "string" ? raw.length : raw.length * 3 <= LIMITS.maxEventBytes ? 0 : Buffer.byteLength(raw);
   if (size > LIMITS.maxEventBytes) {
     return {
       ok: false,

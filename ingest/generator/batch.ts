@@ -20,10 +20,8 @@ export interface EncodedBatch {
   count: number;
 }
 
-const encoder = new TextEncoder();
-
 export class BatchEncoder {
-  private buffer = new Uint8Array(1 << 20);
+  private buffer = Buffer.allocUnsafe(1 << 20);
   private used = 0;
   private topics: number[] = [];
   private ends: number[] = [];
@@ -40,11 +38,12 @@ export class BatchEncoder {
     // Worst case 3 bytes per UTF-16 unit; grow before encoding.
     const need = this.used + value.length * 3;
     if (need > this.buffer.length) {
-      const bigger = new Uint8Array(Math.max(need, this.buffer.length * 2));
-      bigger.set(this.buffer.subarray(0, this.used));
+      const bigger = Buffer.allocUnsafe(Math.max(need, this.buffer.length * 2));
+      this.buffer.copy(bigger, 0, 0, this.used);
       this.buffer = bigger;
     }
-    this.used += encoder.encodeInto(value, this.buffer.subarray(this.used)).written;
+    // Buffer#write encodes at an offset; encodeInto would need a new subarray view per record.
+    this.used += this.buffer.write(value, this.used);
     this.topics.push(ALL_TOPICS.indexOf(topic));
     this.ends.push(this.used);
     this.ats.push(at);
@@ -60,7 +59,7 @@ export class BatchEncoder {
   /** Hands the batch over and starts a new one. */
   take(): EncodedBatch {
     const batch: EncodedBatch = {
-      bytes: this.buffer.slice(0, this.used).buffer,
+      bytes: new Uint8Array(this.buffer.subarray(0, this.used)).buffer,
       topics: Uint8Array.from(this.topics),
       ends: Uint32Array.from(this.ends),
       ats: Float64Array.from(this.ats),

@@ -57,23 +57,6 @@ export function buildSession(
 
   const cap = Math.min(3 * shopper.band, MAX_NORMAL_BASKET);
   const cart = new Map<number, number>();
-  const cartEvent = (product: number, action: "add" | "remove" | "update", quantity: number) => {
-    events.push({
-      topic: "cart_events",
-      key: userId,
-      at: t,
-      value: {
-        event_id: rng.uuid(),
-        user_id: userId,
-        product_id: catalog.productId(product),
-        session_id: sessionId,
-        timestamp: iso(t),
-        action,
-        quantity,
-      },
-    });
-  };
-  const basketTotal = () => totalOf([...cart].map(([p, q]) => ({ price: catalog.price(p), quantity: q })));
 
   if (kind === "purchase" && rng.chance(BUY_NOW)) {
     const product = viewed[viewed.length - 1]!;
@@ -85,21 +68,21 @@ export function buildSession(
       t += rng.int(3000, 30_000);
       const product = rng.pick(viewed);
       let q = rng.weighted(QUANTITY_WEIGHTS) + 1;
-      const before = basketTotal();
+      const before = basketTotalOf(catalog, cart);
       if (before + catalog.price(product) * q > cap) q = 1;
       if (cart.size > 0 && before + catalog.price(product) * q > cap) continue;
       cart.set(product, (cart.get(product) ?? 0) + q);
-      cartEvent(product, "add", q);
+      events.push(cartEventOf(catalog, rng, userId, sessionId, t, product, "add", q));
     }
     if (rng.chance(0.1)) {
       // Change the quantity of one item, within the basket cap.
       const [product, current] = rng.pick([...cart]);
       const q = Math.max(1, Math.min(3, current + (rng.chance(0.5) ? 1 : -1)));
-      const others = basketTotal() - catalog.price(product) * current;
+      const others = basketTotalOf(catalog, cart) - catalog.price(product) * current;
       if (q !== current && others + catalog.price(product) * q <= cap) {
         t += rng.int(2000, 20_000);
         cart.set(product, q);
-        cartEvent(product, "update", q);
+        events.push(cartEventOf(catalog, rng, userId, sessionId, t, product, "update", q));
       }
     }
     if (cart.size >= 2 && rng.chance(0.15)) {
@@ -107,7 +90,7 @@ export function buildSession(
       const [product, current] = rng.pick([...cart]);
       t += rng.int(2000, 20_000);
       cart.delete(product);
-      cartEvent(product, "remove", current);
+      events.push(cartEventOf(catalog, rng, userId, sessionId, t, product, "remove", current));
     }
   }
   if (kind === "abandon") return { events, endsAt: t, kind };
@@ -129,4 +112,37 @@ export function buildSession(
     }),
   );
   return { events, endsAt: t, kind };
+}
+
+function cartEventOf(
+  catalog: Catalog,
+  rng: Random,
+  userId: string,
+  sessionId: string,
+  at: number,
+  product: number,
+  action: "add" | "remove" | "update",
+  quantity: number,
+): GeneratedEvent {
+  return {
+    topic: "cart_events",
+    key: userId,
+    at,
+    value: {
+      event_id: rng.uuid(),
+      user_id: userId,
+      product_id: catalog.productId(product),
+      session_id: sessionId,
+      timestamp: iso(at),
+      action,
+      quantity,
+    },
+  };
+}
+
+/** What totalOf gives for the cart's items, in the same order, without building them. */
+function basketTotalOf(catalog: Catalog, cart: ReadonlyMap<number, number>): number {
+  let cents = 0;
+  for (const [product, quantity] of cart) cents += Math.round(catalog.price(product) * 100) * quantity;
+  return cents / 100;
 }

@@ -95,7 +95,8 @@ export class Catalog {
   /** Users reserved for planted anomalies: never used by normal shoppers. */
   readonly normalUsers: number;
   /** Product ids and prices are asked for on every event; 250k of each is cheap to keep. */
-  private readonly productIds: (string | undefined)[] = [];
+  /** Filled as products are first seen: sized up front, or V8 keeps it as a slow sparse dictionary. */
+  private readonly productIds: string[];
   private readonly prices: Float64Array;
 
   constructor(
@@ -111,12 +112,14 @@ export class Catalog {
     if (reservedUsers >= userCount) throw new RangeError("reserved users must leave some normal users");
     this.normalUsers = userCount - reservedUsers;
     this.prices = new Float64Array(productCount).fill(NaN);
+    this.productIds = new Array<string>(productCount).fill("");
   }
 
   // ------------------------------------------------------------------ products
 
   productId(i: number): string {
-    return (this.productIds[i] ??= hashUuid(this.seed, F.productId, i));
+    const known = this.productIds[i]!;
+    return known !== "" ? known : (this.productIds[i] = hashUuid(this.seed, F.productId, i));
   }
 
   /** Products are laid out round-robin: product i belongs to category i mod 100. */
