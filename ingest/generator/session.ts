@@ -5,7 +5,7 @@
  */
 import type { Catalog, ShopperProfile } from "../reference/catalog.ts";
 import { CATEGORIES } from "../reference/categories.ts";
-import { iso, totalOf, transactionEvent, viewEvent, type GeneratedEvent } from "./event.ts";
+import { iso, transactionEvent, viewEvent, type GeneratedEvent } from "./event.ts";
 import { cumulative, type Random } from "./random.ts";
 
 export type SessionKind = "browse" | "abandon" | "purchase";
