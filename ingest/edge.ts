@@ -28,7 +28,11 @@ export function check(
 ): Check {
   // A UTF-16 unit is at most 3 UTF-8 bytes: short strings need no byte count.
   const size =
-    typeof raw !== "string" ? raw.length : raw.length * 3 <= LIMITS.maxEventBytes ? 0 : Buffer.byteLength(raw);
+    typeof raw !== "string"
+      ? raw.length
+      : raw.length * 3 <= LIMITS.maxEventBytes
+        ? 0
+        : Buffer.byteLength(raw);
   if (size > LIMITS.maxEventBytes) {
     return {
       ok: false,
