@@ -281,19 +281,47 @@ describe.skipIf(!up)("stream layer on the real Kafka and Postgres", () => {
     const commit = (epoch: number, from: number, to: number) =>
       commitBatch(schema.sql, {
         group: "fence",
-        shard: 0,
-        epoch,
-        offsets: [{ topic: "product_views", partition: 0, from, to }],
+        shards: [
+          {
+            shard: 0,
+            epoch,
+            offsets: [{ topic: "product_views", partition: 0, from, to }],
+            state: takeStateWrite(old.state, old.position),
+          },
+        ],
         output: out,
-        state: takeStateWrite(old.state, old.position),
         ops: { minute: 0, lag: new Map() },
       });
     await expect(commit(old.epoch, -1, 10)).rejects.toMatchObject({ code: "FENCED" });
     await commit(now.epoch, -1, 10);
     // The right owner with a stale offset precondition is refused too.
     await expect(commit(now.epoch, 3, 12)).rejects.toMatchObject({ code: "FENCED" });
+    // Shards committed together are refused together when one of them was lost, naming it.
+    const other = await takeShard(schema.sql, "fence", 1, "new-owner");
+    const joint = commitBatch(schema.sql, {
+      group: "fence",
+      shards: [
+        {
+          shard: 1,
+          epoch: other.epoch,
+          offsets: [{ topic: "product_views", partition: 1, from: -1, to: 5 }],
+          state: undefined,
+        },
+        {
+          shard: 0,
+          epoch: old.epoch,
+          offsets: [{ topic: "product_views", partition: 0, from: 10, to: 20 }],
+          state: undefined,
+        },
+      ],
+      output: out,
+      ops: { minute: 0, lag: new Map() },
+    });
+    await expect(joint).rejects.toMatchObject({ code: "FENCED", context: { shard: 0 } });
     const { rows } = await schema.sql.query<{ views: string }>("SELECT views FROM funnel_metrics");
     expect(rows.map((r) => Number(r.views))).toEqual([5]);
+    const offsets = await schema.sql.query("SELECT 1 FROM stream_offsets WHERE kafka_partition = 1");
+    expect(offsets.rows).toEqual([]);
   });
 
   it(

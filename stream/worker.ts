@@ -34,7 +34,7 @@ import type { Logger } from "../core/logger.ts";
 import { counter, gauge, histogram } from "../core/metrics.ts";
 import { retry, sleep } from "../core/retry.ts";
 import type { Products } from "./operators/minute-metrics.ts";
-import { BatchOutput, MINUTE, windowOf } from "./operators/output.ts";
+import { BatchOutput, MINUTE, mergeOutputs, windowOf } from "./operators/output.ts";
 import {
   advance,
   processRecords,
@@ -44,7 +44,13 @@ import {
 } from "./operators/process.ts";
 import type { SessionRules } from "./operators/sessions.ts";
 import type { ShardState } from "./operators/state.ts";
-import { commitBatch, loadShardState, takeShard, type OffsetRange } from "./postgres/shard-store.ts";
+import {
+  commitBatch,
+  loadShardState,
+  takeShard,
+  type CommitInput,
+  type OffsetRange,
+} from "./postgres/shard-store.ts";
 import {
   DEFAULT_STATE_LOG_LIMITS,
   takeStateWrite,
@@ -126,7 +132,7 @@ interface ShardBatch {
 }
 
 /** Records processed between two yields to the commit in flight. */
-const SLICE = 500;
+const SLICE = 25;
 
 export interface StreamStats {
   records: number;
@@ -280,13 +286,18 @@ export class StreamWorker {
   }
 
   /**
-   * Commits a poll's shard batches one after another. Concurrent commits measured no faster on
-   * two cores, and they broke a rule the velocity ranking relies on: an hour is ranked by the
-   * last shard to close it, which must see the other shards' units committed (a test with
-   * Postgres restarted mid-run caught a ranking made while another shard's units were in flight).
+   * Commits a poll's shard batches, in one transaction when it can: their additive deltas are
+   * summed first, so a minute's sales row is upserted once rather than once per shard, and the
+   * commit is one round of statements instead of one per shard (measured: the per-shard
+   * commits, ~100 statements a poll, took two to three times as long as processing the poll).
+   * A shard found lost drops out and the rest commit; batches with dead letters, and any
+   * batch of a joint commit that fails otherwise, take the per-shard path with its retries and
+   * isolation. Never concurrent: the velocity ranking needs every shard's units of an hour
+   * committed before the last shard to close it ranks it (a test with Postgres restarted
+   * mid-run caught a ranking made while another shard's units were in flight).
    */
   private async commitAll(consumer: LogConsumer, batches: ShardBatch[]): Promise<void> {
-    const committed: PartitionOffset[] = [];
+    const ready: ShardBatch[] = [];
     for (let batch of batches) {
       const { shard } = batch;
       // Lost while this batch was processed (fenced, revoked): its new owner reads it again.
@@ -299,15 +310,47 @@ export class StreamWorker {
         if (!again) continue;
         batch = again;
       }
+      ready.push(batch);
+    }
+    const committed: ShardBatch[] = [];
+    let joint = ready.filter((b) => b.out.dead.length === 0);
+    const alone = ready.filter((b) => b.out.dead.length > 0);
+    while (joint.length > 1) {
+      try {
+        await this.commitOnce(joint, mergeOutputs(joint.map((b) => b.out)), joint[0]!.lag);
+        for (const b of joint) this.count(b.out, b.records.length);
+        committed.push(...joint);
+        joint = [];
+      } catch (err) {
+        const lost = err instanceof LakehouseError && err.code === "FENCED" ? err.context.shard : undefined;
+        if (typeof lost !== "number") {
+          this.logger.warn(
+            { shards: joint.map((b) => b.shard.id), err: (err as Error).message },
+            "joint commit failed; committing shard by shard",
+          );
+          break;
+        }
+        this.logger.warn(
+          { shard: lost, err: (err as Error).message },
+          `lost shard ${lost}: ${(err as Error).message}`,
+        );
+        this.drop(lost, "fenced");
+        joint = joint.filter((b) => b.shard.id !== lost);
+      }
+    }
+    for (const batch of [...joint, ...alone].sort((a, b) => a.shard.id - b.shard.id)) {
       const result = await this.commit(batch);
       if (result === "fenced") continue;
       if (result === "committed") this.count(batch.out, batch.records.length);
-      for (const o of batch.offsets) committed.push({ topic: o.topic, partition: o.partition, offset: o.to });
+      committed.push(batch);
     }
-    if (committed.length > 0) {
+    const offsets: PartitionOffset[] = committed.flatMap((b) =>
+      b.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.to })),
+    );
+    if (offsets.length > 0) {
       // Advisory: lets Kafka tooling show the group's progress. Postgres holds the truth.
       await consumer
-        .commit(committed)
+        .commit(offsets)
         .catch((err: Error) => this.logger.debug({ err: err.message }, "advisory kafka commit failed"));
     }
   }
@@ -444,26 +487,28 @@ export class StreamWorker {
   }
 
   /** One commit, Postgres outages waited out. */
+  /** One transaction for the shards' batches (their merged `out`), Postgres outages waited out. */
   private async commitOnce(
-    shard: Shard,
-    offsets: readonly OffsetRange[],
+    parts: readonly { shard: Shard; offsets: readonly OffsetRange[]; state: StateWrite | undefined }[],
     out: BatchOutput,
     lag: ReadonlyMap<string, number>,
-    state: StateWrite | undefined = this.takeStateWrite(shard),
   ): Promise<void> {
-    const input = {
+    const input: CommitInput = {
       group: this.options.group,
-      shard: shard.id,
-      epoch: shard.epoch,
-      offsets,
+      shards: parts.map((p) => ({
+        shard: p.shard.id,
+        epoch: p.shard.epoch,
+        offsets: p.offsets,
+        state: p.state,
+      })),
       output: out,
-      state,
       ops: { minute: windowOf(this.now(), MINUTE), lag },
     };
+    const ids = parts.map((p) => p.shard.id).join(", ");
     const end = commitSeconds.startTimer();
     try {
       await retry(() => commitBatch(this.sql, input), {
-        what: `postgres (committing shard ${shard.id})`,
+        what: `postgres (committing shard${parts.length > 1 ? "s" : ""} ${ids})`,
         logger: this.logger,
         maxDelayMs: 10_000,
       });
@@ -484,7 +529,7 @@ export class StreamWorker {
     const delays = this.options.retryDelaysMs;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.commitOnce(shard, offsets, out, batch.lag, batch.state);
+        await this.commitOnce([{ shard, offsets, state: batch.state }], out, batch.lag);
         return "committed";
       } catch (err) {
         if (err instanceof LakehouseError && err.code === "FENCED") {
@@ -550,7 +595,7 @@ export class StreamWorker {
       processRecords(shard.state, [record], out, options);
       advance(shard.state, out, options);
       try {
-        await this.commitOnce(shard, [range], out, lag);
+        await this.commitOnce([{ shard, offsets: [range], state: this.takeStateWrite(shard) }], out, lag);
       } catch (err) {
         if (err instanceof LakehouseError && err.code === "FENCED") throw err;
         if (isRetriable(err)) throw err;
@@ -575,7 +620,7 @@ export class StreamWorker {
           reason,
         );
         await this.sendDead(out);
-        await this.commitOnce(shard, [range], out, lag);
+        await this.commitOnce([{ shard, offsets: [range], state: this.takeStateWrite(shard) }], out, lag);
       }
       shard.next.set(kafkaTopic, range.to);
       this.count(out, 1);

@@ -134,3 +134,71 @@ export class BatchOutput {
     );
   }
 }
+
+function addInto<K, V extends object>(
+  into: Map<K, V>,
+  from: ReadonlyMap<K, V>,
+  add: (a: V, b: V) => void,
+): void {
+  for (const [key, value] of from) {
+    const prior = into.get(key);
+    if (prior) add(prior, value);
+    else into.set(key, { ...value });
+  }
+}
+
+/** push(...from) without an argument per element (a replay's late rows can be many). */
+function append<T>(into: T[], from: readonly T[]): void {
+  for (const item of from) into.push(item);
+}
+
+/**
+ * Several shards' outputs as one, for a commit that writes them together: additive deltas
+ * summed per key (so a minute's sales row is upserted once, not once per shard), rows keyed by
+ * their entity concatenated (an entity lives in one shard). The inputs are left unchanged.
+ */
+export function mergeOutputs(outputs: readonly BatchOutput[]): BatchOutput {
+  if (outputs.length === 1) return outputs[0]!;
+  const merged = new BatchOutput();
+  for (const out of outputs) {
+    addInto(merged.sales, out.sales, (a, b) => {
+      a.revenueCents += b.revenueCents;
+      a.transactions += b.transactions;
+      a.units += b.units;
+    });
+    addInto(merged.funnel, out.funnel, (a, b) => {
+      a.views += b.views;
+      a.cartAdds += b.cartAdds;
+      a.purchases += b.purchases;
+    });
+    addInto(merged.payments, out.payments, (a, b) => {
+      a.transactions += b.transactions;
+      a.cents += b.cents;
+    });
+    addInto(merged.refunds, out.refunds, (a, b) => {
+      a.refunds += b.refunds;
+      a.cents += b.cents;
+    });
+    addInto(merged.productHours, out.productHours, (a, b) => {
+      a.units += b.units;
+    });
+    addInto(merged.stock, out.stock, (a, b) => {
+      a.units += b.units;
+      a.eventTime = Math.max(a.eventTime, b.eventTime);
+    });
+    addInto(merged.counts, out.counts, (a, b) => {
+      a.events += b.events;
+      a.bytes += b.bytes;
+      a.dlq += b.dlq;
+      a.late += b.late;
+      a.duplicates += b.duplicates;
+    });
+    for (const row of out.anomalies.values()) merged.flag(row);
+    append(merged.sessions, out.sessions);
+    append(merged.abandonments, out.abandonments);
+    for (const hour of out.closedHours) if (!merged.closedHours.includes(hour)) merged.closedHours.push(hour);
+    append(merged.late, out.late);
+    append(merged.dead, out.dead);
+  }
+  return merged;
+}

@@ -1,9 +1,10 @@
 /**
  * A shard's durable side in Postgres: ownership (an epoch bumped by each new owner), the next
- * offset of each of its partitions, and its operator state. `commit` writes a batch's output,
- * state changes and offsets in one transaction that first checks the epoch (with a row lock)
- * and each offset's precondition: a worker that lost the shard, or that is behind what was
- * committed, is refused with FENCED and nothing it computed lands.
+ * offset of each of its partitions, and its operator state. `commitBatch` writes the output,
+ * state changes and offsets of one or several shards' batches in one transaction that first
+ * checks each shard's epoch (with a row lock) and each offset's precondition: a worker that
+ * lost a shard, or that is behind what was committed, is refused with FENCED and nothing it
+ * computed lands.
  */
 import type { Sql, SqlClient } from "../../core/db/sql.ts";
 import { LakehouseError } from "../../core/errors.ts";
@@ -63,62 +64,78 @@ export async function takeShard(sql: Sql, group: string, shard: number, owner: s
   });
 }
 
-export interface CommitInput {
-  group: string;
+/** One shard's part of a commit: its fence, offsets and state changes. */
+export interface ShardCommit {
   shard: number;
   epoch: number;
   offsets: readonly OffsetRange[];
-  output: BatchOutput;
   /** From `takeStateWrite`, once per batch: a retried commit writes the same. */
   state: StateWrite | undefined;
+}
+
+export interface CommitInput {
+  group: string;
+  /** Every shard whose batch `output` holds; one FENCED refuses the whole commit. */
+  shards: readonly ShardCommit[];
+  output: BatchOutput;
   ops: { minute: number; lag: ReadonlyMap<string, number> };
 }
 
+/** Thrown by commitBatch for the first shard found lost; `context.shard` says which. */
+function fenced(group: string, shard: number, message: string, more: object = {}): LakehouseError {
+  return new LakehouseError("FENCED", message, { context: { group, shard, ...more } });
+}
+
 export async function commitBatch(sql: Sql, input: CommitInput): Promise<void> {
-  const { group, shard, state } = input;
+  const { group } = input;
   const attempt = async (tx: SqlClient) => {
     // Safe without waiting for the disk: output, state and offsets are lost or kept together,
     // and what a crash of Postgres loses is read again from Kafka and recomputed identically.
     await tx.query("SET LOCAL synchronous_commit = off");
-    const owner = await tx.query<{ epoch: string }>(
-      "SELECT epoch FROM stream_shards WHERE group_id = $1 AND shard = $2 FOR UPDATE",
-      [group, shard],
-    );
-    const epoch = owner.rows[0] ? Number(owner.rows[0].epoch) : undefined;
-    if (epoch !== input.epoch)
-      throw new LakehouseError("FENCED", `shard ${shard} is owned by epoch ${epoch}, not ${input.epoch}`, {
-        context: { group, shard },
-      });
-    for (const o of input.offsets) {
-      const r = await tx.query(
-        `INSERT INTO stream_offsets AS s (group_id, topic, kafka_partition, next_offset) VALUES ($1, $2, $3, $5)
-         ON CONFLICT (group_id, topic, kafka_partition) DO UPDATE SET next_offset = EXCLUDED.next_offset
-         WHERE s.next_offset = $4`,
-        [group, o.topic, o.partition, o.from, o.to],
-      );
-      if (r.rowCount !== 1)
-        throw new LakehouseError("FENCED", `offset of ${o.topic}/${o.partition} is no longer ${o.from}`, {
-          context: { group, ...o },
-        });
-    }
+    for (const part of input.shards) await claim(tx, group, part);
     await writeOutput(tx, input.output, input.ops);
-    if (state?.snapshot) {
-      await tx.query(
-        `INSERT INTO stream_state_log (group_id, shard, seq, part, snapshot, body)
-         SELECT $1, $2, $3, (p.n - 1)::int, true, p.body FROM unnest($4::text[]) WITH ORDINALITY AS p(body, n)`,
-        [group, shard, state.seq, state.bodies],
-      );
-      await tx.query("DELETE FROM stream_state_log WHERE group_id = $1 AND shard = $2 AND seq < $3", [
-        group,
-        shard,
-        state.seq,
-      ]);
-    } else if (state) {
-      await tx.query(
-        "INSERT INTO stream_state_log (group_id, shard, seq, part, snapshot, body) VALUES ($1, $2, $3, 0, false, $4)",
-        [group, shard, state.seq, state.bodies[0]],
-      );
-    }
+    for (const part of input.shards) await writeState(tx, group, part);
   };
   await sql.transaction(attempt);
+}
+
+/** The shard's fence (its epoch, row-locked) and each offset's precondition, then the new offsets. */
+async function claim(tx: SqlClient, group: string, { shard, epoch, offsets }: ShardCommit): Promise<void> {
+  const owner = await tx.query<{ epoch: string }>(
+    "SELECT epoch FROM stream_shards WHERE group_id = $1 AND shard = $2 FOR UPDATE",
+    [group, shard],
+  );
+  const current = owner.rows[0] ? Number(owner.rows[0].epoch) : undefined;
+  if (current !== epoch)
+    throw fenced(group, shard, `shard ${shard} is owned by epoch ${current}, not ${epoch}`);
+  for (const o of offsets) {
+    const r = await tx.query(
+      `INSERT INTO stream_offsets AS s (group_id, topic, kafka_partition, next_offset) VALUES ($1, $2, $3, $5)
+       ON CONFLICT (group_id, topic, kafka_partition) DO UPDATE SET next_offset = EXCLUDED.next_offset
+       WHERE s.next_offset = $4`,
+      [group, o.topic, o.partition, o.from, o.to],
+    );
+    if (r.rowCount !== 1)
+      throw fenced(group, shard, `offset of ${o.topic}/${o.partition} is no longer ${o.from}`, o);
+  }
+}
+
+async function writeState(tx: SqlClient, group: string, { shard, state }: ShardCommit): Promise<void> {
+  if (state?.snapshot) {
+    await tx.query(
+      `INSERT INTO stream_state_log (group_id, shard, seq, part, snapshot, body)
+       SELECT $1, $2, $3, (p.n - 1)::int, true, p.body FROM unnest($4::text[]) WITH ORDINALITY AS p(body, n)`,
+      [group, shard, state.seq, state.bodies],
+    );
+    await tx.query("DELETE FROM stream_state_log WHERE group_id = $1 AND shard = $2 AND seq < $3", [
+      group,
+      shard,
+      state.seq,
+    ]);
+  } else if (state) {
+    await tx.query(
+      "INSERT INTO stream_state_log (group_id, shard, seq, part, snapshot, body) VALUES ($1, $2, $3, 0, false, $4)",
+      [group, shard, state.seq, state.bodies[0]],
+    );
+  }
 }

@@ -69,7 +69,8 @@ describe.skipIf(!up)("state migration (003) on the real Postgres", () => {
         [g, shard, ns, key, JSON.stringify(value)],
       );
 
-    expect(await migrate(sql, logger)).toEqual(["003_state_log.sql"]);
+    // The upgrade applies 003 and everything after it.
+    expect((await migrate(sql, logger))[0]).toBe("003_state_log.sql");
     const shard0 = await loadShardState(sql, "g", 0);
     expect(shard0.state.users.get("u-1")).toEqual(user);
     expect(shard0.state.sessions.get("s-1")).toEqual(session);
