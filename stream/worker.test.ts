@@ -12,10 +12,12 @@ import { migrate } from "../core/db/migrate.ts";
 import { openPglite } from "../core/db/pglite-sql.ts";
 import type { Sql } from "../core/db/sql.ts";
 import { MemoryLog } from "../core/eventlog/memory-log.ts";
+import { partitionFor } from "../core/eventlog/partitioner.ts";
 import type { LogConsumer } from "../core/eventlog/port.ts";
 import { createLogger } from "../core/logger.ts";
 import { DEFAULT_SESSION_RULES } from "./operators/sessions.ts";
 import { ProductCache } from "./postgres/products.ts";
+import { takeShard } from "./postgres/shard-store.ts";
 import { recompute, sorted, streamTables, tableDiff, type Tables } from "./testing/golden.ts";
 import {
   caughtUp,
@@ -138,7 +140,51 @@ describe("stream worker on the in-process log and PGlite", { timeout: 120_000 },
     await sql.close();
   });
 
-  it("sends a record that keeps failing to the DLQ after 3 retries, and the partition moves on", async () => {
+  it("drops a shard another owner took, and still commits the shards it kept", async () => {
+    const { sql, log } = await setup();
+    const run = await worker(sql, log, "keeper");
+    const partitions = log.partitionsOf("transactions").length;
+    const thiefUser = randomUUID();
+    let keptUser = randomUUID();
+    while (partitionFor(keptUser, partitions) === partitionFor(thiefUser, partitions))
+      keptUser = randomUUID();
+    const stolen = partitionFor(thiefUser, partitions);
+    await takeShard(sql, DEFAULT_STREAM_OPTIONS.group, stolen, "thief");
+    const product = ds.catalog.productId(0);
+    const price = ds.catalog.price(0);
+    const lines = [thiefUser, keptUser, keptUser].map((user, i) =>
+      JSON.stringify({
+        topic: "transactions",
+        key: user,
+        value: {
+          transaction_id: randomUUID(),
+          user_id: user,
+          session_id: null,
+          timestamp: new Date(Date.parse("2026-11-10T10:00:00Z") + i * 1000).toISOString(),
+          products: [{ product_id: product, quantity: 1, price }],
+          total_amount: price,
+          payment_method: "paypal",
+          country: "UK",
+        },
+      }),
+    );
+    produce(log, lines);
+    const kept = endOffsets("", lines.slice(1));
+    await waitFor("the kept shard", () => caughtUp(sql, DEFAULT_STREAM_OPTIONS.group, kept, false), 30_000);
+    await waitFor(
+      "the stolen shard to be dropped",
+      async () => run.w.owned().every((tp) => tp.partition !== stolen),
+      30_000,
+    );
+    await run.stop();
+    const sales = await sql.query<{ n: number }>("SELECT sum(transactions)::int AS n FROM sales_metrics");
+    expect(sales.rows[0]!.n).toBe(2);
+    const offsets = await sql.query("SELECT 1 FROM stream_offsets WHERE kafka_partition = $1", [stolen]);
+    expect(offsets.rows).toEqual([]);
+    await sql.close();
+  });
+
+  it("sends a record that keeps failing to the DLQ after 3 retries, and the partitions move on", async () => {
     const { sql, log } = await setup();
     // A product whose sale Postgres refuses: a stand-in for any record that breaks a commit.
     const poison = randomUUID();
@@ -163,14 +209,20 @@ describe("stream worker on the in-process log and PGlite", { timeout: 120_000 },
     });
     const good = ds.catalog.productId(0);
     const price = ds.catalog.price(0);
+    // Another shopper on another partition, in the same polls: their shard's rows, committed
+    // together with the poisoned shard's at first, must land exactly once.
+    const partitions = log.partitionsOf("transactions").length;
+    let other = randomUUID();
+    while (partitionFor(other, partitions) === partitionFor(user, partitions)) other = randomUUID();
     const txs = [tx(0, good, price), tx(10, poison, 1), tx(20, good, price)];
-    for (const t of txs)
-      log.enqueue({ topic: "transactions", key: user, value: Buffer.from(JSON.stringify(t)) });
+    const others = [tx(5, good, price), tx(15, good, price)].map((t) => ({ ...t, user_id: other }));
+    for (const t of [...txs, ...others])
+      log.enqueue({ topic: "transactions", key: t.user_id, value: Buffer.from(JSON.stringify(t)) });
 
     const run = await worker(sql, log, "poison", [10, 20, 40]);
     const ends = endOffsets(
       "",
-      txs.map((t) => JSON.stringify({ topic: "transactions", key: user, value: t })),
+      [...txs, ...others].map((t) => JSON.stringify({ topic: "transactions", key: t.user_id, value: t })),
     );
     await waitFor("the worker", () => caughtUp(sql, DEFAULT_STREAM_OPTIONS.group, ends, false), 30_000);
     await run.stop();
@@ -185,7 +237,7 @@ describe("stream worker on the in-process log and PGlite", { timeout: 120_000 },
     expect(dlqTopic).toHaveLength(1);
     // The records around it are counted once each.
     const sales = await sql.query<{ n: number }>("SELECT sum(transactions)::int AS n FROM sales_metrics");
-    expect(sales.rows[0]!.n).toBe(2);
+    expect(sales.rows[0]!.n).toBe(4);
     await sql.close();
   });
 });
