@@ -92,6 +92,11 @@ export async function commitBatch(sql: Sql, input: CommitInput): Promise<void> {
     // Safe without waiting for the disk: output, state and offsets are lost or kept together,
     // and what a crash of Postgres loses is read again from Kafka and recomputed identically.
     await tx.query("SET LOCAL synchronous_commit = off");
+    // Every statement here touches a few thousand rows by key in tables that stay in memory.
+    // At the default cost of a random page (4), Postgres chose to hash-join a commit's ~4,000
+    // stock updates against all of inventory_status (measured: 269 ms) rather than look each
+    // product up in the index (40-70 ms).
+    await tx.query("SET LOCAL random_page_cost = 1.1");
     for (const part of input.shards) await claim(tx, group, part);
     await writeOutput(tx, input.output, input.ops);
     for (const part of input.shards) await writeState(tx, group, part);
