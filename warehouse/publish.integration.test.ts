@@ -56,6 +56,7 @@ describe.skipIf(!up)("batch publish to the warehouse (MinIO + MongoDB wire)", ()
   afterAll(async () => {
     await db?.dropDatabase().catch(() => {});
     await client.close();
+    if (store) await store.delete((await store.list("")).map((o) => o.key));
     await store?.close();
   });
 

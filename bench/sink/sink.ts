@@ -76,6 +76,8 @@ if (sink.stats.rows !== produced)
 await consumer.close();
 writer.close();
 const bytes = (await store.list("bronze/")).reduce((n, o) => n + o.size, 0);
+// Left behind, every run's files would pile up in the store (MinIO's scanner then walks them).
+await store.delete((await store.list("")).map((o) => o.key));
 await store.close();
 console.log(
   `sink -> ${cfg.lake.uri}: ${produced} events in ${seconds.toFixed(2)} s = ${Math.round(produced / seconds).toLocaleString("en")} events/s, ` +

@@ -156,8 +156,12 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
     await conn.run("SET TimeZone = 'UTC'");
   }, 120_000);
 
+  /** Every test's lake prefix, emptied at the end like its topics. */
+  const stores: S3Store[] = [];
+
   afterAll(async () => {
     await producer?.close();
+    for (const store of stores) await store.delete((await store.list("")).map((o) => o.key));
     const cleanup = await KafkaAdmin.connect(brokers, logger);
     await cleanup.deleteTopicsWithPrefix(`sinktest-${run}-`).finally(() => cleanup.close());
     await admin?.disconnect();
@@ -174,6 +178,7 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
     );
     await lakehouseAdmin.close();
     const store = new S3Store(BUCKET, `test-${id}`, { ...servers.s3 }, logger);
+    stores.push(store);
     return { id, prefix, group: `sink-${id}`, store, lakeUri: `s3://${BUCKET}/test-${id}` };
   };
 
