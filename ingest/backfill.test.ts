@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { keyHash } from "../core/eventlog/partitioner.ts";
 import type { LogRecord } from "../core/eventlog/port.ts";
 import { RecordingLog } from "../core/eventlog/recording-log.ts";
 import { backfillToLog } from "./backfill.ts";
@@ -41,6 +42,8 @@ describe("backfill on simulation threads", { timeout: 60_000 }, () => {
     await labels.close();
 
     expect(result).toEqual({ events: expected.length, rejected: 0 });
+    // Keys are hashed on the simulation threads; the hash must be the key's.
+    expect(producer.records.filter((r) => r.keyHash !== keyHash(r.key))).toEqual([]);
     expect(producer.waits).toBeGreaterThan(0);
     expect(
       producer.records.map((r) => ({ topic: r.topic, key: r.key, value: r.value.toString("utf8") })),

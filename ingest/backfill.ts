@@ -76,7 +76,14 @@ export async function backfillToLog(
     const cursors = feeds.map((f) => f.current);
     for (let pick = earliest(cursors); pick >= 0; pick = earliest(cursors)) {
       const cursor = cursors[pick]!;
-      if (!producer.enqueue({ topic: cursor.topic, key: cursor.key, value: cursor.value() }))
+      if (
+        !producer.enqueue({
+          topic: cursor.topic,
+          key: cursor.key,
+          value: cursor.value(),
+          keyHash: cursor.keyHash,
+        })
+      )
         await producer.waitForRoom();
       const label = cursor.label();
       if (label !== undefined && opts.labels && !opts.labels.write(label)) await opts.labels.drained();

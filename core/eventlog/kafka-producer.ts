@@ -18,7 +18,7 @@ import Kafka from "node-rdkafka";
 import { LakehouseError } from "../errors.ts";
 import type { Logger } from "../logger.ts";
 import { retry, sleep } from "../retry.ts";
-import { partitionFor } from "./partitioner.ts";
+import { partitionOf } from "./partitioner.ts";
 import type { LogProducer, LogRecord } from "./port.ts";
 
 export const CODECS = ["none", "gzip", "snappy", "lz4", "zstd"] as const;
@@ -83,7 +83,7 @@ const refused = (err: Kafka.LibrdKafkaError) => kafkaError(err, "kafka refused a
  * string (it copies the UTF-8 itself): a Buffer per record cost more than the hash.
  */
 function placed(record: LogRecord, partitions: number): { key: string; partition: number } {
-  return { key: record.key, partition: partitionFor(record.key, partitions) };
+  return { key: record.key, partition: partitionOf(record, partitions) };
 }
 
 export class KafkaProducer implements LogProducer {

@@ -6,7 +6,7 @@
  * partition number either way. Nothing is persisted: it lives as long as the process.
  */
 import { LakehouseError } from "../errors.ts";
-import { partitionFor } from "./partitioner.ts";
+import { partitionOf } from "./partitioner.ts";
 import type {
   ConsumedRecord,
   LogConsumer,
@@ -69,7 +69,7 @@ export class MemoryLog implements LogProducer {
   enqueue(record: LogRecord): boolean {
     const partitions = this.partitionsOf(record.topic);
     const key = Buffer.from(record.key);
-    partitions[partitionFor(key, partitions.length)]!.push({
+    partitions[partitionOf(record, partitions.length)]!.push({
       key,
       value: record.value,
       timestamp: this.clock(),

@@ -1,6 +1,6 @@
 import { Partitioners } from "kafkajs";
 import { describe, expect, it } from "vitest";
-import { partitionFor } from "./partitioner.ts";
+import { keyHash, partitionFor, partitionOf } from "./partitioner.ts";
 
 describe("partitionFor", () => {
   it("matches the Java client's default partitioner (as implemented by kafkajs) for any key", () => {
@@ -27,6 +27,8 @@ describe("partitionFor", () => {
         const expected = kafkajs({ topic: "t", partitionMetadata: meta, message: { key, value: "v" } });
         expect(partitionFor(key, partitions), key).toBe(expected);
         expect(partitionFor(Buffer.from(key), partitions), key).toBe(expected);
+        expect(partitionOf({ key, keyHash: keyHash(key) }, partitions), key).toBe(expected);
+        expect(partitionOf({ key }, partitions), key).toBe(expected);
       }
     }
   });

@@ -37,12 +37,22 @@ const encoder = new TextEncoder();
 /** A string key's UTF-8, encoded in place: this runs for every produced record. */
 let scratch = new Uint8Array(256);
 
-export function partitionFor(key: string | Uint8Array, partitions: number): number {
+/** The key's murmur2 with the sign bit masked: its partition is this modulo the partition count. */
+export function keyHash(key: string | Uint8Array): number {
   let hash: number;
   if (typeof key !== "string") hash = murmur2(key);
   else {
     if (key.length * 3 > scratch.length) scratch = new Uint8Array(key.length * 3);
     hash = murmur2(scratch, encoder.encodeInto(key, scratch).written);
   }
-  return (hash & 0x7fffffff) % partitions;
+  return hash & 0x7fffffff;
+}
+
+export function partitionFor(key: string | Uint8Array, partitions: number): number {
+  return keyHash(key) % partitions;
+}
+
+/** A record's partition: from the hash it carries when its writer computed one (port.ts). */
+export function partitionOf(record: { key: string; keyHash?: number }, partitions: number): number {
+  return (record.keyHash ?? keyHash(record.key)) % partitions;
 }

@@ -8,6 +8,11 @@ export interface LogRecord {
   /** The partitioning key: user_id on every topic. */
   key: string;
   value: Buffer;
+  /**
+   * keyHash(key) (partitioner.ts), when the writer computed it already: the backfill's
+   * simulation threads do, so the thread that produces every record does not hash its key.
+   */
+  keyHash?: number;
   // No record timestamp: Kafka stamps the write time. Event time lives in the payload; using
   // it as the record time would let retention delete a 30-day backfill the moment it lands.
 }

@@ -3,6 +3,7 @@
  * producing thread as a single transfer (no copy, no per-event message). Each record carries
  * its event time, by which the producing thread merges the shards' batches (backfill.ts).
  */
+import { keyHash } from "../../core/eventlog/partitioner.ts";
 import { ALL_TOPICS, type Topic } from "../../core/events/topics.ts";
 
 export interface EncodedBatch {
@@ -14,6 +15,8 @@ export interface EncodedBatch {
   /** Per record: event time, ms. */
   ats: Float64Array;
   keys: string[];
+  /** Per record: keyHash of its key, computed here rather than on the producing thread. */
+  hashes: Int32Array;
   /** Planted-anomaly ground truth (labels.ndjson lines), and the record each belongs to. */
   labels: string[];
   labelled: Uint32Array;
@@ -27,6 +30,7 @@ export class BatchEncoder {
   private ends: number[] = [];
   private ats: number[] = [];
   private keys: string[] = [];
+  private hashes: number[] = [];
   private labels: string[] = [];
   private labelled: number[] = [];
 
@@ -48,6 +52,7 @@ export class BatchEncoder {
     this.ends.push(this.used);
     this.ats.push(at);
     this.keys.push(key);
+    this.hashes.push(keyHash(key));
   }
 
   /** Labels the record added last. */
@@ -64,6 +69,7 @@ export class BatchEncoder {
       ends: Uint32Array.from(this.ends),
       ats: Float64Array.from(this.ats),
       keys: this.keys,
+      hashes: Int32Array.from(this.hashes),
       labels: this.labels,
       labelled: Uint32Array.from(this.labelled),
       count: this.keys.length,
@@ -73,6 +79,7 @@ export class BatchEncoder {
     this.ends = [];
     this.ats = [];
     this.keys = [];
+    this.hashes = [];
     this.labels = [];
     this.labelled = [];
     return batch;
@@ -105,6 +112,10 @@ export class BatchCursor {
 
   get key(): string {
     return this.batch.keys[this.index]!;
+  }
+
+  get keyHash(): number {
+    return this.batch.hashes[this.index]!;
   }
 
   /** The current record's value, a view into the batch's buffer. */
