@@ -25,8 +25,8 @@ const RETURN = 0x0d;
 const CHUNK_BYTES = 4 * 1024 * 1024;
 
 export class TopicBatch {
-  /** The NDJSON text, in chunks; only the filled part of each is listed. */
-  readonly lines: Buffer[] = [];
+  /** Filled chunks of the NDJSON text; the last one is cut to size when `lines` is read. */
+  private readonly chunks: Buffer[] = [];
   /** The record behind each line, in line order. */
   readonly lineRecords: SinkRecord[] = [];
   /** Records DuckDB cannot take as a line (no value, or line breaks inside): handled in JS. */
@@ -64,15 +64,25 @@ export class TopicBatch {
     this.used += value.copy(this.chunk, this.used);
     this.chunk[this.used++] = 0x7d; // }
     this.chunk[this.used++] = NEWLINE;
-    this.lines[this.lines.length - 1] = this.chunk.subarray(0, this.used);
     this.lineRecords.push(record);
     this.bytes += size;
   }
 
   private nextChunk(atLeast: number): void {
+    this.cutLast();
     this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, atLeast));
     this.used = 0;
-    this.lines.push(this.chunk.subarray(0, 0));
+    this.chunks.push(this.chunk);
+  }
+
+  private cutLast(): void {
+    if (this.chunks.length > 0) this.chunks[this.chunks.length - 1] = this.chunk.subarray(0, this.used);
+  }
+
+  /** The NDJSON text, in chunks, each cut to its filled part. */
+  get lines(): readonly Buffer[] {
+    this.cutLast();
+    return this.chunks;
   }
 
   get empty(): boolean {
