@@ -87,15 +87,16 @@ export class BronzeWriter {
     const rejects = topic === DLQ_TOPIC ? rows : `rejects_${this.seq}`;
     try {
       const suspects = [...batch.special];
-      if (batch.lineRecords.length > 0) {
+      if (batch.lineCount > 0) {
         await writeLines(join(dir, "in.ndjson"), batch.lines);
         await this.stage(topic, join(dir, "in.ndjson"), true);
-        suspects.push(...(await this.keep(rows, batch.lineRecords)));
+        suspects.push(...(await this.keep(rows, batch)));
       }
       // Suspects are read again in canonical spelling, or become DLQ rows at their own position.
       const retry = new TopicBatch(topic);
       const rejected = new TopicBatch(DLQ_TOPIC);
-      const original = new Map<SinkRecord, SinkRecord>();
+      /** Each suspect by its position, to find it again from its canonical copy. */
+      const original = new Map<string, SinkRecord>();
       const reject = (record: SinkRecord, reason: string) =>
         rejected.add(
           { ...record, value: Buffer.from(JSON.stringify(rejectRecord(topic, record, reason))) },
@@ -107,20 +108,22 @@ export class BronzeWriter {
           reject(record, seen.reason);
           continue;
         }
-        const copy = { ...record, value: Buffer.from(seen.canonical) };
-        original.set(copy, record);
-        retry.add(copy, 0);
+        original.set(`${record.partition}/${record.offset}`, record);
+        retry.add({ ...record, value: Buffer.from(seen.canonical) }, 0);
       }
       if (!retry.empty) {
         await writeLines(join(dir, "retry.ndjson"), retry.lines);
         await this.stage(topic, join(dir, "retry.ndjson"), false);
-        for (const copy of await this.keep(rows, retry.lineRecords))
-          reject(original.get(copy)!, schemaReason(topic, copy.value!.toString()));
+        for (const copy of await this.keep(rows, retry))
+          reject(
+            original.get(`${copy.partition}/${copy.offset}`)!,
+            schemaReason(topic, copy.value!.toString()),
+          );
       }
       if (!rejected.empty) {
         await writeLines(join(dir, "rejects.ndjson"), rejected.lines);
         await this.stage(DLQ_TOPIC, join(dir, "rejects.ndjson"), false);
-        const unreadable = await this.keep(rejects, rejected.lineRecords);
+        const unreadable = await this.keep(rejects, rejected);
         if (unreadable.length > 0)
           throw new Error(`${unreadable.length} DLQ rows the sink built itself did not load`);
       }
@@ -159,8 +162,8 @@ export class BronzeWriter {
     );
   }
 
-  /** Moves the typed rows of `stage` into `table`; returns the expected records that were not typed. */
-  private async keep(table: string, expected: readonly SinkRecord[]): Promise<SinkRecord[]> {
+  /** Moves the typed rows of `stage` into `table`; returns the batch's line records that were not typed. */
+  private async keep(table: string, expected: TopicBatch): Promise<SinkRecord[]> {
     const counts = await this.conn.runAndReadAll(
       "SELECT count(*) FILTER (WHERE r IS NOT NULL), count(*) FROM stage",
     );
@@ -176,13 +179,16 @@ export class BronzeWriter {
       );
     }
     this.tables.add(table);
-    if (good === expected.length) return [];
+    if (good === expected.lineCount) return [];
     const read = new Set<string>();
     const pairs = await this.conn.runAndReadAll(
       `SELECT p, o FROM ${renamed ? table : "stage"} WHERE r IS NOT NULL`,
     );
     for (const [p, o] of pairs.getRows()) read.add(`${Number(p)}/${Number(o)}`);
-    return expected.filter((r) => !read.has(`${r.partition}/${r.offset}`));
+    const missing: SinkRecord[] = [];
+    for (let i = 0; i < expected.lineCount; i++)
+      if (!read.has(expected.lineKey(i))) missing.push(expected.lineRecord(i));
+    return missing;
   }
 
   /** One Parquet file per Kafka partition and event-time hour of `table`'s rows. */

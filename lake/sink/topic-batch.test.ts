@@ -27,5 +27,23 @@ describe("TopicBatch and rotation", () => {
     expect(Buffer.concat(batch.lines).toString()).toBe('{"p":1,"o":5,"t":99,"n":7,"v":{"a":1}}\n');
     expect(batch.special.map((r) => r.offset)).toEqual([6, 7]);
     expect(batch.rows).toBe(3);
+    expect(batch.lineCount).toBe(1);
+    expect(batch.lineKey(0)).toBe("1/5");
+    const line = batch.lineRecord(0);
+    expect({ ...line, value: line.value?.toString() }).toEqual({
+      partition: 1,
+      offset: 5,
+      timestamp: 99,
+      value: '{"a":1}',
+    });
+  });
+
+  it("finds each line's record again across the chunks of the text", () => {
+    const batch = new TopicBatch("product_views");
+    const values = ['{"a":1}', `{"big":"${"x".repeat(5 * 1024 * 1024)}"}`, '{"a":3}'];
+    values.forEach((v, i) => batch.add({ partition: 0, offset: i, timestamp: i, value: Buffer.from(v) }, 0));
+    expect(batch.lines.length).toBeGreaterThan(1);
+    expect(values.map((_, i) => batch.lineRecord(i).value?.toString())).toEqual(values);
+    expect(Buffer.concat(batch.lines).toString().split("\n").filter(Boolean)).toHaveLength(3);
   });
 });
