@@ -82,6 +82,7 @@ describe("stream worker on the in-process log and PGlite", { timeout: 120_000 },
     const running = w.run(consumer, stop.signal);
     return {
       w,
+      consumer,
       stop: async () => {
         stop.abort();
         await running;
@@ -108,6 +109,11 @@ describe("stream worker on the in-process log and PGlite", { timeout: 120_000 },
     await run.stop();
     const got = await tables(sql);
     expect(tableDiff(got, expected)).toEqual({});
+    // Kafka is told the offsets committed in Postgres (advisory, at most once a second).
+    const told = await run.consumer.committed(
+      [...ends.keys()].map((k) => ({ topic: k.split("/")[0]!, partition: Number(k.split("/")[1]) })),
+    );
+    expect(new Map(told.map((t) => [`${t.topic}/${t.partition}`, t.offset]))).toEqual(ends);
     // The worker reports its consumer lag: large while it works through the backlog.
     const lag = await sql.query<{ lag: number }>(
       "SELECT max(consumer_lag)::int AS lag FROM operational_metrics WHERE topic = 'product_views'",

@@ -131,6 +131,9 @@ interface ShardBatch {
   lag: ReadonlyMap<string, number>;
 }
 
+/** How often the advisory Kafka commit goes out at most. */
+const ADVISORY_COMMIT_MS = 1000;
+
 /** Records processed between two yields to the commit in flight. */
 const SLICE = 25;
 
@@ -157,6 +160,9 @@ export class StreamWorker {
    */
   private idle = new Set<string>();
   private idleCheckedAt = 0;
+  /** Committed offsets not yet told to Kafka, and when Kafka was last told. */
+  private readonly advisory = new Map<string, PartitionOffset>();
+  private advisedAt = 0;
 
   constructor(
     private readonly sql: Sql,
@@ -258,6 +264,7 @@ export class StreamWorker {
       inflight.catch(() => undefined);
     }
     await inflight;
+    await this.adviseKafka(consumer, true);
     return this.stats;
   }
 
@@ -347,12 +354,27 @@ export class StreamWorker {
     const offsets: PartitionOffset[] = committed.flatMap((b) =>
       b.offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.to })),
     );
-    if (offsets.length > 0) {
-      // Advisory: lets Kafka tooling show the group's progress. Postgres holds the truth.
+    for (const o of offsets) this.advisory.set(`${o.topic}/${o.partition}`, o);
+    await this.adviseKafka(consumer, false);
+  }
+
+  /**
+   * Tells Kafka the offsets committed in Postgres, for its tooling (lag, group describe);
+   * Postgres holds the truth. At most once a second unless `now`: the commit is a broker round
+   * trip that holds up this thread (~10 ms a poll).
+   */
+  private async adviseKafka(consumer: LogConsumer, now: boolean): Promise<void> {
+    const at = this.now();
+    if (this.advisory.size === 0 || (!now && at - this.advisedAt < ADVISORY_COMMIT_MS)) return;
+    this.advisedAt = at;
+    // Partitions given up since their commit are the new owner's to report.
+    const owned = new Set(consumer.owned().map((tp) => `${tp.topic}/${tp.partition}`));
+    const latest = [...this.advisory].filter(([k]) => owned.has(k)).map(([, o]) => o);
+    this.advisory.clear();
+    if (latest.length > 0)
       await consumer
-        .commit(offsets)
+        .commit(latest)
         .catch((err: Error) => this.logger.debug({ err: err.message }, "advisory kafka commit failed"));
-    }
   }
 
   /** Re-checks, at most once a second, which quiet partitions are really at the log's end. */
