@@ -11,6 +11,7 @@ import {
   type ShardRecord,
 } from "./process.ts";
 import { DEFAULT_SESSION_RULES } from "./sessions.ts";
+import { emptyPosition, takeStateWrite } from "./state-log.ts";
 import { ShardState } from "./state.ts";
 
 const T0 = Date.parse("2026-11-10T10:00:00.000Z");
@@ -168,5 +169,22 @@ describe("watermarks", () => {
     expect(out.closedHours).toEqual([T0, T0 + 3_600_000]);
     pruneSeen(state, 2 * MINUTE);
     expect(state.seen.size).toBe(1);
+  });
+
+  it("keeps a batch's event ids of a topic in one persisted group, however its records were split", () => {
+    const state = new ShardState();
+    const out = new BatchOutput();
+    const seenGroups = () => {
+      const body = JSON.parse(takeStateWrite(state, emptyPosition())!.bodies[0]!) as { u: [string][] };
+      return body.u.filter(([ns]) => ns === "seen").length;
+    };
+    // The worker processes a batch in slices, yielding in between; the batch ends when its
+    // state changes are taken.
+    for (const minute of [1, 2, 3])
+      processRecords(state, [rec("transactions", tx(T0 + minute * MINUTE))], out, options());
+    expect(seenGroups()).toBe(1);
+    processRecords(state, [rec("transactions", tx(T0 + 4 * MINUTE))], out, options());
+    expect(seenGroups()).toBe(1);
+    expect(state.seen.groups.size).toBe(2);
   });
 });

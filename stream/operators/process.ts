@@ -57,7 +57,6 @@ export function processRecords(
 ): void {
   const { latenessMs, now, products } = options;
   const sessions = { out, products, rules: options.sessions };
-  state.seen.seal();
   for (const r of records) {
     const counts = out.countsOf(r.topic);
     counts.events += 1;

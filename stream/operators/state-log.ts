@@ -48,6 +48,9 @@ export function takeStateWrite(
   position: StateLogPosition,
   limits: StateLogLimits = DEFAULT_STATE_LOG_LIMITS,
 ): StateWrite | undefined {
+  // The batch ends here, however many calls processed it: its event ids of a topic stay one
+  // group (one persisted entry), and the next batch's ids go to new ones.
+  state.seen.seal();
   const upserts: [string, string, unknown][] = [];
   const deletes: [string, string][] = [];
   for (const [name, keyed] of Object.entries(state.namespaces())) {
