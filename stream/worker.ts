@@ -7,9 +7,10 @@
  * loads its state and starts reading at the offsets stored with it.
  *
  * Pipelined one batch deep: a poll's batches are processed while the previous poll's commit
- * runs (processing yields every few hundred records, so the commit's statements keep going
- * out), and they commit only after it, in order. A batch whose shard was lost meanwhile is
- * dropped (its new owner reads it again); one whose shard was reloaded is processed again.
+ * runs (processing yields every 25 records, so the commit's statements keep going out), and
+ * they commit after it, together in one transaction (commitAll). A batch whose shard was lost
+ * meanwhile is dropped (its new owner reads it again); one whose shard was reloaded is
+ * processed again.
  *
  * Failures: Postgres away -> the commit is retried with backoff until it lands (the computed
  * batch is kept, so nothing is recomputed or lost). FENCED -> the shard is dropped; its new
@@ -234,6 +235,12 @@ export class StreamWorker {
     return shard;
   }
 
+  /** A commit was refused because another worker owns the shard now. */
+  private lose(id: number, err: Error): void {
+    this.logger.warn({ shard: id, err: err.message }, `lost shard ${id}: ${err.message}`);
+    this.drop(id, "fenced");
+  }
+
   private drop(id: number, why: string): void {
     if (this.shards.delete(id)) this.logger.info({ shard: id }, `released shard ${id} (${why})`);
     shardsGauge.set(this.shards.size);
@@ -337,11 +344,7 @@ export class StreamWorker {
           );
           break;
         }
-        this.logger.warn(
-          { shard: lost, err: (err as Error).message },
-          `lost shard ${lost}: ${(err as Error).message}`,
-        );
-        this.drop(lost, "fenced");
+        this.lose(lost, err as Error);
         joint = joint.filter((b) => b.shard.id !== lost);
       }
     }
@@ -508,7 +511,6 @@ export class StreamWorker {
     return takeStateWrite(shard.state, shard.position, this.stateLogLimits);
   }
 
-  /** One commit, Postgres outages waited out. */
   /** One transaction for the shards' batches (their merged `out`), Postgres outages waited out. */
   private async commitOnce(
     parts: readonly { shard: Shard; offsets: readonly OffsetRange[]; state: StateWrite | undefined }[],
@@ -555,8 +557,7 @@ export class StreamWorker {
         return "committed";
       } catch (err) {
         if (err instanceof LakehouseError && err.code === "FENCED") {
-          this.logger.warn({ shard: shard.id, err: err.message }, `lost shard ${shard.id}: ${err.message}`);
-          this.drop(shard.id, "fenced");
+          this.lose(shard.id, err);
           return "fenced";
         }
         if (attempt < delays.length) {

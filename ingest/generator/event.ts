@@ -59,10 +59,13 @@ export function iso(ms: number): string {
   return String.fromCharCode.apply(null, isoCodes);
 }
 
-/** Sum of price x quantity in whole cents, so totals are exact to the cent. */
+/** One line of a basket in whole cents: totals are summed in cents, so they are exact. */
+export const lineCents = (price: number, quantity: number): number => Math.round(price * 100) * quantity;
+
+/** Sum of price x quantity, exact to the cent. */
 export function totalOf(items: readonly { price: number; quantity: number }[]): number {
   let cents = 0;
-  for (const item of items) cents += Math.round(item.price * 100) * item.quantity;
+  for (const item of items) cents += lineCents(item.price, item.quantity);
   return cents / 100;
 }
 

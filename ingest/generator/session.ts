@@ -5,7 +5,7 @@
  */
 import type { Catalog, ShopperProfile } from "../reference/catalog.ts";
 import { CATEGORIES } from "../reference/categories.ts";
-import { iso, transactionEvent, viewEvent, type GeneratedEvent } from "./event.ts";
+import { iso, lineCents, transactionEvent, viewEvent, type GeneratedEvent } from "./event.ts";
 import { cumulative, type Random } from "./random.ts";
 
 export type SessionKind = "browse" | "abandon" | "purchase";
@@ -143,6 +143,6 @@ function cartEventOf(
 /** What totalOf gives for the cart's items, in the same order, without building them. */
 function basketTotalOf(catalog: Catalog, cart: ReadonlyMap<number, number>): number {
   let cents = 0;
-  for (const [product, quantity] of cart) cents += Math.round(catalog.price(product) * 100) * quantity;
+  for (const [product, quantity] of cart) cents += lineCents(catalog.price(product), quantity);
   return cents / 100;
 }

@@ -94,8 +94,11 @@ export interface ShopperProfile {
 export class Catalog {
   /** Users reserved for planted anomalies: never used by normal shoppers. */
   readonly normalUsers: number;
-  /** Product ids and prices are asked for on every event; 250k of each is cheap to keep. */
-  /** Filled as products are first seen: sized up front, or V8 keeps it as a slow sparse dictionary. */
+  /**
+   * Product ids and prices are asked for on every event; 250k of each is cheap to keep. Ids are
+   * filled as products are first seen, in an array sized up front: filled at random indices,
+   * a growing one fell into V8's slow dictionary mode.
+   */
   private readonly productIds: string[];
   private readonly prices: Float64Array;
 

@@ -13,7 +13,7 @@ import { DLQ_TOPIC, type Topic } from "../../core/events/topics.ts";
 import { bronzeKey } from "../layout.ts";
 import { shapeLiteral } from "../bronze-schema.ts";
 import { inspect, rejectRecord, schemaReason } from "./rejects.ts";
-import { TopicBatch, type SinkRecord } from "./topic-batch.ts";
+import { positionKey, TopicBatch, type SinkRecord } from "./topic-batch.ts";
 import { sqlString } from "../../core/sql-literal.ts";
 
 export interface WrittenFile {
@@ -108,7 +108,7 @@ export class BronzeWriter {
           reject(record, seen.reason);
           continue;
         }
-        original.set(`${record.partition}/${record.offset}`, record);
+        original.set(positionKey(record.partition, record.offset), record);
         retry.add({ ...record, value: Buffer.from(seen.canonical) }, 0);
       }
       if (!retry.empty) {
@@ -116,7 +116,7 @@ export class BronzeWriter {
         await this.stage(topic, join(dir, "retry.ndjson"), false);
         for (const copy of await this.keep(rows, retry))
           reject(
-            original.get(`${copy.partition}/${copy.offset}`)!,
+            original.get(positionKey(copy.partition, copy.offset))!,
             schemaReason(topic, copy.value!.toString()),
           );
       }
@@ -184,7 +184,7 @@ export class BronzeWriter {
     const pairs = await this.conn.runAndReadAll(
       `SELECT p, o FROM ${renamed ? table : "stage"} WHERE r IS NOT NULL`,
     );
-    for (const [p, o] of pairs.getRows()) read.add(`${Number(p)}/${Number(o)}`);
+    for (const [p, o] of pairs.getRows()) read.add(positionKey(Number(p), Number(o)));
     const missing: SinkRecord[] = [];
     for (let i = 0; i < expected.lineCount; i++)
       if (!read.has(expected.lineKey(i))) missing.push(expected.lineRecord(i));

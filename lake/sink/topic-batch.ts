@@ -13,6 +13,9 @@ export interface SinkRecord {
   value: Buffer | null;
 }
 
+/** A record's place in its topic, as one string: how the writer matches typed rows to lines. */
+export const positionKey = (partition: number, offset: number): string => `${partition}/${offset}`;
+
 export interface PartitionSpan {
   first: number;
   last: number;
@@ -106,7 +109,7 @@ export class TopicBatch {
   }
 
   lineKey(i: number): string {
-    return `${this.linePartition[i]}/${this.lineOffset[i]}`;
+    return positionKey(this.linePartition[i]!, this.lineOffset[i]!);
   }
 
   /** The record behind line `i`; its value is a view of the batch's text. */
