@@ -10,6 +10,8 @@ import { openStore } from "../lake/store/open.ts";
 import { MongoClient } from "mongodb";
 import { retry } from "../core/retry.ts";
 import { shutdownSignal } from "../core/shutdown.ts";
+import { fileRunHistory, runHistoryFile } from "../warehouse/runs-file.ts";
+import { mongoRunHistory } from "../warehouse/runs.ts";
 import { runDate, type BatchEnv } from "./run-date.ts";
 import { startScheduler } from "./schedule.ts";
 
@@ -84,11 +86,12 @@ export async function openBatchEnv(
     : undefined;
   const db = mongo ? (await retry(() => mongo.connect(), { what: "mongodb", logger: log })).db() : undefined;
   const duckdbWarehouse = join(cfg.dataDir, "warehouse", "gold.duckdb");
-  if (!db) log.warn(`MONGO_URL is not set: gold is served from ${duckdbWarehouse} (no run history or lock)`);
+  if (!db) log.warn(`MONGO_URL is not set: gold is served from ${duckdbWarehouse} (no lock between runs)`);
   return {
     store,
     db,
     duckdbWarehouse,
+    history: db ? mongoRunHistory(db) : fileRunHistory(runHistoryFile(cfg.dataDir)),
     productsFile: await productsFile(products, cfg.dataDir),
     cacheDir: join(cfg.dataDir, "batch", "bronze-cache"),
     workDir: join(cfg.dataDir, "batch", "work"),

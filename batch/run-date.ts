@@ -10,7 +10,7 @@ import type { LakehouseError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import type { ObjectStore } from "../lake/store/port.ts";
 import { acquireLock } from "../warehouse/lock.ts";
-import { BATCH_RUNS, recordEnd, recordStart, type BatchRunDoc } from "../warehouse/runs.ts";
+import type { RunHistory } from "../warehouse/runs.ts";
 import type { ModelResult } from "./run-models.ts";
 import { runBatch, type BatchRunResult } from "./run.ts";
 
@@ -22,6 +22,8 @@ export interface BatchEnv {
    */
   db: Db | undefined;
   duckdbWarehouse?: string;
+  /** `batch_runs`: in MongoDB with it, else a file beside the DuckDB warehouse. */
+  history: RunHistory | undefined;
   productsFile: string | undefined;
   cacheDir: string;
   workDir: string;
@@ -40,7 +42,7 @@ export async function runDate(
   job: string | undefined,
   options: { skipIfDoneSince?: Date; signal?: AbortSignal } = {},
 ): Promise<BatchRunResult | undefined> {
-  const { db, logger } = env;
+  const { db, history, logger } = env;
   const runId = `${date}-${randomBytes(4).toString("hex")}`;
   const lock = db
     ? await acquireLock(db, BATCH_LOCK, `${hostname()}/${process.pid}/${runId}`, {
@@ -49,20 +51,15 @@ export async function runDate(
       })
     : undefined;
   try {
-    if (db && options.skipIfDoneSince) {
-      const done = await db.collection<BatchRunDoc>(BATCH_RUNS).findOne({
-        snapshot_date: date,
-        job: job ?? "all",
-        status: "succeeded",
-        started_at: { $gte: options.skipIfDoneSince },
-      });
+    if (history && options.skipIfDoneSince) {
+      const done = await history.succeededSince(date, job ?? "all", options.skipIfDoneSince);
       if (done) {
         logger.info({ date, run: done._id }, `batch ${date}: already done by run ${done._id}, not run again`);
         return undefined;
       }
     }
     const startedAt = Date.now();
-    if (db) await recordStart(db, { id: runId, job: job ?? "all", date });
+    await history?.start({ id: runId, job: job ?? "all", date });
     let r: BatchRunResult;
     try {
       r = await runBatch({
@@ -76,22 +73,21 @@ export async function runDate(
         ...(db
           ? { warehouse: { db, runId } }
           : env.duckdbWarehouse
-            ? { warehouse: { duckdbPath: env.duckdbWarehouse } }
+            ? { warehouse: { duckdbPath: env.duckdbWarehouse, runId } }
             : {}),
       });
     } catch (err) {
       // A failed data test carries the results so far: the history shows which test failed.
       const partial = (err as LakehouseError).context?.results as ModelResult[] | undefined;
-      if (db)
-        await recordEnd(db, runId, {
-          status: "failed",
-          error: (err as Error).message,
-          startedAt,
-          ...(partial ? { models: partial } : {}),
-        });
+      await history?.end(runId, {
+        status: "failed",
+        error: (err as Error).message,
+        startedAt,
+        ...(partial ? { models: partial } : {}),
+      });
       throw err;
     }
-    if (db) await recordEnd(db, runId, { status: "succeeded", models: r.models, startedAt });
+    await history?.end(runId, { status: "succeeded", models: r.models, startedAt });
     const rows = r.models.map((m) => `${m.model}=${m.rows}`).join(" ");
     logger.info(
       {

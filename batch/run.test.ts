@@ -245,7 +245,7 @@ describe("batch run on a local lake", { timeout: 120_000 }, () => {
     const path = join(mkdtempSync(join(tmpdir(), "batch-wh-")), "gold.duckdb");
     const clean = new FileStore(mkdtempSync(join(tmpdir(), "batch-lake2-")));
     await seedLake(clean, ds.eventsFile);
-    const publish = (job?: string) =>
+    const publish = (job?: string, runId = "r1") =>
       runBatch({
         store: clean,
         date: SNAPSHOT,
@@ -254,7 +254,7 @@ describe("batch run on a local lake", { timeout: 120_000 }, () => {
         cacheDir: mkdtempSync(join(tmpdir(), "batch-cache-")),
         workDir: mkdtempSync(join(tmpdir(), "batch-work-")),
         logger,
-        warehouse: { duckdbPath: path },
+        warehouse: { duckdbPath: path, runId },
       });
     const tables = async () => {
       const db = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });
@@ -264,7 +264,16 @@ describe("batch run on a local lake", { timeout: 120_000 }, () => {
           "SELECT table_name, estimated_size FROM duckdb_tables() ORDER BY table_name",
         );
         const n = await conn.runAndReadAll("SELECT count(*) FROM rfm_customers");
-        return { names: r.getRowsJS().map((x) => x[0] as string), rfm: Number(n.getRowsJS()[0]![0]) };
+        const p = await conn.runAndReadAll(
+          "SELECT table_name, run_id, rows FROM warehouse_tables ORDER BY table_name",
+        );
+        return {
+          names: r.getRowsJS().map((x) => x[0] as string),
+          rfm: Number(n.getRowsJS()[0]![0]),
+          pointers: (p.getRowsJS() as [string, string, bigint][]).map(
+            ([t, run, rows]) => `${t}:${run}:${rows}`,
+          ),
+        };
       } finally {
         conn.closeSync();
         db.closeSync();
@@ -281,11 +290,18 @@ describe("batch run on a local lake", { timeout: 120_000 }, () => {
       "product_performance",
       "rfm_customers",
       "rfm_segments",
-      "warehouse_snapshot",
+      "warehouse_tables",
     ]);
     expect(all.rfm).toBe(first.models.find((m) => m.model === "rfm_customers")!.rows);
-    // One job: its table is replaced, the others are carried over.
-    await publish("funnel_daily");
-    expect(await tables()).toEqual(all);
+    expect(all.pointers).toHaveLength(7);
+    expect(all.pointers.every((p) => p.split(":")[1] === "r1")).toBe(true);
+    expect(all.pointers).toContain(`rfm_customers:r1:${all.rfm}`);
+    // One job: its table is replaced, the others are carried over with their pointers.
+    await publish("funnel_daily", "r2");
+    const after = await tables();
+    expect(after.names).toEqual(all.names);
+    expect(after.pointers).toEqual(
+      all.pointers.map((p) => (p.startsWith("funnel_daily:") ? p.replace(":r1:", ":r2:") : p)),
+    );
   });
 });

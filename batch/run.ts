@@ -36,7 +36,7 @@ export interface BatchRunOptions {
    * Where the gold tables are also published: a MongoDB database, or (the embedded default)
    * a DuckDB file.
    */
-  warehouse?: { db: Db; runId: string } | { duckdbPath: string };
+  warehouse?: { db: Db; runId: string } | { duckdbPath: string; runId: string };
 }
 
 export interface BatchRunResult {
@@ -124,7 +124,8 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunResult
     const warehouse = options.warehouse;
     if (warehouse && "duckdbPath" in warehouse) {
       const gold = models.filter((m) => WAREHOUSE_TABLES[m.name]).map((m) => m.name);
-      await publishToDuckDb(conn, warehouse.duckdbPath, gold, options.date, options.logger);
+      const snapshot = { date: options.date, runId: warehouse.runId };
+      await publishToDuckDb(conn, warehouse.duckdbPath, gold, snapshot, options.logger);
       published.push(...gold);
     } else if (warehouse) {
       for (const model of models) {

@@ -14,7 +14,7 @@ import { localServers, requireServer } from "../core/local-servers.ts";
 import { createLogger } from "../core/logger.ts";
 import { S3Store } from "../lake/store/s3-store.ts";
 import { seededDataset } from "../stream/testing/harness.ts";
-import { BATCH_RUNS, type BatchRunDoc } from "../warehouse/runs.ts";
+import { BATCH_RUNS, mongoRunHistory, type BatchRunDoc } from "../warehouse/runs.ts";
 import type { BatchEnv } from "./run-date.ts";
 import { startScheduler } from "./schedule.ts";
 import { seedLake } from "./testing/seed-lake.ts";
@@ -62,6 +62,7 @@ describe.skipIf(!up)("batch scheduler (MinIO + MongoDB wire)", () => {
         return {
           store,
           db,
+          history: mongoRunHistory(db),
           productsFile: ds.productsFile,
           cacheDir: mkdtempSync(join(tmpdir(), "sched-cache-")),
           workDir: mkdtempSync(join(tmpdir(), "sched-work-")),

@@ -67,6 +67,11 @@ export const commands: Record<string, Command> = {
       "merge the small bronze files of each closed hour into one per hour and table, atomically for readers; [--date D] [--grace 2h]",
     run: async (args) => (await import("../lake/commands.ts")).lakeCompact(args),
   },
+  api: {
+    summary:
+      "REST API over the real-time tables and the warehouse, with OpenAPI (/openapi.json) and docs (/docs); [--port 8080] [--host 0.0.0.0]",
+    run: async (args) => (await import("../api/commands.ts")).apiCommand(args),
+  },
   config: {
     summary: "validate the environment (SPEC section 2) and print the resulting configuration",
     async run() {

@@ -27,14 +27,20 @@ describe("loadConfig", () => {
       S3_SECRET_ACCESS_KEY: "secret",
       MONGO_URL: "mongodb://mongo:27017/wh",
       API_PORT: "9999",
-      API_KEYS: "a,b",
+      API_KEYS: "grafana:s3cr3t:realtime:read+warehouse:read,ops:t0ps3cr3t:ops:read",
+      API_MAX_RANGE: "31d",
       TZ_BATCH: "Europe/Berlin",
       BATCH_CRON: "30 3 * * 1-5",
     });
     expect(c.kafkaBrokers).toEqual(["k1:9092", "k2:9092"]);
     expect(c.lake).toEqual({ kind: "s3", bucket: "my-lake", prefix: "events", uri: "s3://my-lake/events" });
     expect(c.s3.forcePathStyle).toBe(true); // defaults on when an endpoint is given (MinIO)
-    expect(c.apiKeys).toEqual(["a", "b"]);
+    expect(c.apiKeys).toEqual([
+      { name: "grafana", secret: "s3cr3t", scopes: ["realtime:read", "warehouse:read"] },
+      { name: "ops", secret: "t0ps3cr3t", scopes: ["ops:read"] },
+    ]);
+    expect(c.api.maxRangeMs).toBe(31 * 86_400_000);
+    expect(c.api.rateLimitPerMinute).toBe(1200);
     expect(c.apiPort).toBe(9999);
   });
 
@@ -57,6 +63,8 @@ describe("loadConfig", () => {
         TZ_BATCH: "Mars/Olympus",
         BATCH_CRON: "every night",
         S3_ACCESS_KEY_ID: "only-id",
+        API_KEYS: "nocolon",
+        API_MAX_RANGE: "forever",
       });
     } catch (err) {
       error = err;
@@ -74,10 +82,12 @@ describe("loadConfig", () => {
       "TZ_BATCH",
       "BATCH_CRON",
       "S3_SECRET_ACCESS_KEY",
+      "API_KEYS",
+      "API_MAX_RANGE",
     ]) {
       expect(e.message).toContain(name);
     }
-    expect(e.context.problems).toHaveLength(8);
+    expect(e.context.problems).toHaveLength(10);
   });
 
   it("never echoes a password in its errors or description", () => {
@@ -89,10 +99,11 @@ describe("loadConfig", () => {
           DATABASE_URL: "postgres://u:hunter2@db/x",
           S3_ACCESS_KEY_ID: "a",
           S3_SECRET_ACCESS_KEY: "s3cret",
+          API_KEYS: "grafana:k3ysecret",
         }),
       ),
     );
-    expect(described).not.toMatch(/hunter2|s3cret/);
+    expect(described).not.toMatch(/hunter2|s3cret|k3ysecret/);
   });
 
   it("rejects out-of-range ports and invalid bucket names", () => {

@@ -5,6 +5,8 @@
  */
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { readFileSync } from "node:fs";
+import { parseApiKeys, type ApiKeyEntry } from "./api-keys.ts";
 import { LakehouseError } from "./errors.ts";
 
 export type LakeLocation =
@@ -29,11 +31,23 @@ export interface Config {
   mongoUrl: string | undefined;
   dataDir: string;
   apiPort: number;
-  /** Unset means a development key is generated and printed at start. */
-  apiKeys: string[] | undefined;
+  /** From API_KEYS or API_KEYS_FILE; unset means a development key is generated and printed at start. */
+  apiKeys: ApiKeyEntry[] | undefined;
+  api: ApiSettings;
   batchTimeZone: string;
   batchCron: string;
   logLevel: LogLevel;
+}
+
+export interface ApiSettings {
+  /** The read-only role's URL; unset falls back to DATABASE_URL (with a warning). */
+  databaseUrl: string | undefined;
+  /** Origins allowed by CORS; unset means CORS is off. */
+  corsOrigins: string[] | undefined;
+  /** The widest time range a real-time route accepts. */
+  maxRangeMs: number;
+  /** Requests per minute per key; 0 turns the limit off. */
+  rateLimitPerMinute: number;
 }
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -81,6 +95,56 @@ function list(raw: string | undefined): string[] | undefined {
     .map((s) => s.trim())
     .filter((s) => s !== "");
   return items.length === 0 ? undefined : items;
+}
+
+function whole(env: Env, name: string, fallback: number, problems: Problems): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 0) {
+    problems.add(name, raw, "a whole number >= 0");
+    return fallback;
+  }
+  return n;
+}
+
+/** "30s", "10m", "2h", "7d" to milliseconds. */
+function duration(env: Env, name: string, fallbackMs: number, problems: Problems): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallbackMs;
+  const m = /^(\d+)(s|m|h|d)$/.exec(raw);
+  if (!m || Number(m[1]) === 0) {
+    problems.add(name, raw, "a duration such as 90m, 24h or 7d");
+    return fallbackMs;
+  }
+  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "s"];
+}
+
+function apiKeys(env: Env, problems: Problems): ApiKeyEntry[] | undefined {
+  const inline = text(env, "API_KEYS");
+  const file = text(env, "API_KEYS_FILE");
+  if (inline !== undefined && file !== undefined) {
+    problems.list.push("API_KEYS and API_KEYS_FILE: expected one or the other");
+    return undefined;
+  }
+  let source = "API_KEYS";
+  let raw = inline;
+  if (file !== undefined) {
+    source = `API_KEYS_FILE=${file}`;
+    try {
+      raw = readFileSync(file, "utf8");
+    } catch (err) {
+      problems.list.push(`${source}: cannot read (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+      return undefined;
+    }
+  }
+  if (raw === undefined) return undefined;
+  try {
+    return parseApiKeys(raw, source);
+  } catch (err) {
+    problems.list.push((err as Error).message);
+    return undefined;
+  }
 }
 
 function brokers(env: Env, problems: Problems): string[] | undefined {
@@ -174,7 +238,13 @@ export function loadConfig(env: Env = process.env): Config {
     mongoUrl: url(env, "MONGO_URL", ["mongodb:", "mongodb+srv:"], problems),
     dataDir,
     apiPort: port(env, "API_PORT", 8080, problems),
-    apiKeys: list(text(env, "API_KEYS")),
+    apiKeys: apiKeys(env, problems),
+    api: {
+      databaseUrl: url(env, "API_DATABASE_URL", ["postgres:", "postgresql:"], problems),
+      corsOrigins: list(text(env, "API_CORS_ORIGINS")),
+      maxRangeMs: duration(env, "API_MAX_RANGE", 7 * 86_400_000, problems),
+      rateLimitPerMinute: whole(env, "API_RATE_LIMIT", 1200, problems),
+    },
     batchTimeZone: timeZone(env, problems),
     batchCron: cron(env, problems),
     logLevel: logLevel(env, problems),
@@ -221,7 +291,14 @@ export function describeConfig(c: Config): Record<string, unknown> {
     mongoUrl: c.mongoUrl === undefined ? "(DuckDB gold tables)" : redactUrl(c.mongoUrl),
     dataDir: c.dataDir,
     apiPort: c.apiPort,
-    apiKeys: c.apiKeys === undefined ? "(generated at start)" : `${c.apiKeys.length} key(s)`,
+    apiKeys:
+      c.apiKeys === undefined
+        ? "(generated at start)"
+        : c.apiKeys.map((k) => `${k.name} (${k.scopes.join("+")})`),
+    api: {
+      ...c.api,
+      databaseUrl: c.api.databaseUrl === undefined ? "(DATABASE_URL)" : redactUrl(c.api.databaseUrl),
+    },
     batchTimeZone: c.batchTimeZone,
     batchCron: c.batchCron,
     logLevel: c.logLevel,

@@ -4,24 +4,32 @@
  * do from `code` and `retriable` instead of parsing messages.
  */
 
-/** Every code, with whether retrying the same operation can succeed. */
+/**
+ * Every code: whether retrying the same operation can succeed, the HTTP status the API answers
+ * with, and the problem title (RFC 9457) a client sees. The API's error bodies come only from
+ * here, so a code always reads the same wherever it is raised.
+ */
 export const ERROR_CODES = {
-  CONFIG_INVALID: { retriable: false },
-  VALIDATION_FAILED: { retriable: false },
-  NOT_FOUND: { retriable: false },
-  CONFLICT: { retriable: false },
-  PAYLOAD_TOO_LARGE: { retriable: false },
-  UNAUTHORIZED: { retriable: false },
+  CONFIG_INVALID: { retriable: false, status: 500, title: "The service is misconfigured" },
+  VALIDATION_FAILED: { retriable: false, status: 400, title: "A request field is invalid" },
+  NOT_FOUND: { retriable: false, status: 404, title: "No such resource" },
+  CONFLICT: { retriable: false, status: 409, title: "The request conflicts with the current state" },
+  PAYLOAD_TOO_LARGE: { retriable: false, status: 413, title: "The request is too large" },
+  UNAUTHORIZED: { retriable: false, status: 401, title: "A valid API key is required" },
+  /** The key is valid but lacks the scope the route needs. */
+  FORBIDDEN: { retriable: false, status: 403, title: "The API key lacks the scope this route needs" },
+  /** Too many requests from one key; the answer carries Retry-After. */
+  RATE_LIMITED: { retriable: true, status: 429, title: "Too many requests" },
   /** A server we depend on (Kafka, Postgres, S3, Mongo) did not answer or refused. */
-  SERVICE_UNAVAILABLE: { retriable: true },
+  SERVICE_UNAVAILABLE: { retriable: true, status: 503, title: "A backing store is unavailable" },
   /** A write lost a race (serialization failure, offset fence) and must be redone from fresh state. */
-  WRITE_CONFLICT: { retriable: true },
+  WRITE_CONFLICT: { retriable: true, status: 409, title: "A concurrent write won; retry" },
   /** This worker no longer owns what it tried to commit (lost partitions in a rebalance). */
-  FENCED: { retriable: false },
-  TIMEOUT: { retriable: true },
-  DATA_TEST_FAILED: { retriable: false },
-  INTERNAL: { retriable: false },
-} as const satisfies Record<string, { retriable: boolean }>;
+  FENCED: { retriable: false, status: 409, title: "Fenced by a newer owner" },
+  TIMEOUT: { retriable: true, status: 503, title: "A backing store did not answer in time" },
+  DATA_TEST_FAILED: { retriable: false, status: 500, title: "A data test failed" },
+  INTERNAL: { retriable: false, status: 500, title: "Internal error" },
+} as const satisfies Record<string, { retriable: boolean; status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
 

@@ -1,6 +1,6 @@
 /** The ingest commands of the `lakehouse` CLI (SPEC section 7). */
-import { randomBytes } from "node:crypto";
 import { parseDuration, parseFlags, parseInstant, parseNumber } from "../cli/args.ts";
+import { KeyRing } from "../core/api-keys.ts";
 import { config } from "../core/config.ts";
 import { LakehouseError } from "../core/errors.ts";
 import { KafkaAdmin } from "../core/eventlog/kafka-admin.ts";
@@ -228,16 +228,19 @@ export async function ingestCollect(args: string[]): Promise<number> {
     "max-body-mb": { type: "string", default: "5" },
     codec: { type: "string", default: "lz4" },
   });
-  let apiKeys = config().apiKeys;
-  if (!apiKeys) {
+  const configured = config().apiKeys;
+  let keys: KeyRing;
+  if (configured) keys = new KeyRing(configured);
+  else {
     // SPEC section 2: without API_KEYS a development key is generated and printed.
-    apiKeys = [randomBytes(18).toString("base64url")];
-    log.warn(`API_KEYS is not set: development key for this run: ${apiKeys[0]}`);
+    const dev = KeyRing.development();
+    keys = dev.ring;
+    log.warn(`API_KEYS is not set: development key for this run: ${dev.secret}`);
   }
   const producer = await connectProducer(flags.codec);
   const app = buildCollector({
     producer,
-    apiKeys,
+    keys,
     logger: log,
     bodyLimitBytes: parseNumber("max-body-mb", flags["max-body-mb"], { min: 1, max: 1024 }) * 1024 * 1024,
   });

@@ -1,3 +1,4 @@
+import { KeyRing, parseApiKeys } from "../core/api-keys.ts";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -208,7 +209,7 @@ describe.skipIf(!up)("ingest into the real Kafka", () => {
   });
 
   it("collector: 202 only after Kafka has the accepted events; rejects and duplicates answered per event", async () => {
-    const app = buildCollector({ producer, apiKeys: ["k"], logger });
+    const app = buildCollector({ producer, keys: new KeyRing(parseApiKeys("t:k", "test")), logger });
     const address = await app.listen({ port: 0, host: "127.0.0.1" });
     try {
       const event = (id: string, amount: unknown) => ({

@@ -42,7 +42,7 @@ const server = spawn(
   process.execPath,
   ["bin/lakehouse.mjs", "ingest", "collect", "--port", String(port), "--host", "127.0.0.1"],
   {
-    env: { ...process.env, API_KEYS: key, LOG_LEVEL: "warn" },
+    env: { ...process.env, API_KEYS: `bench:${key}`, LOG_LEVEL: "warn" },
     stdio: ["ignore", "inherit", "inherit"],
   },
 );

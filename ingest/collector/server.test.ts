@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { RecordingLog } from "../../core/eventlog/recording-log.ts";
 import type { DlqRecord } from "../../core/events/schemas.ts";
 import { createLogger } from "../../core/logger.ts";
+import { KeyRing, parseApiKeys } from "../../core/api-keys.ts";
 import { buildCollector } from "./server.ts";
 
 const KEY = "test-key-123";
@@ -24,7 +25,7 @@ function collector(log = new RecordingLog(), extra: Partial<Parameters<typeof bu
     log,
     app: buildCollector({
       producer: log,
-      apiKeys: [KEY, "other"],
+      keys: new KeyRing(parseApiKeys(`ingest:${KEY}:events:write,reader:other:realtime:read`, "test")),
       logger: createLogger({ level: "silent" }),
       ...extra,
     }),
@@ -65,7 +66,7 @@ describe("collector", () => {
     const res = await post(current.app, body, {
       "content-type": "application/x-ndjson",
       "x-api-key": "",
-      authorization: "Bearer other",
+      authorization: `Bearer ${KEY}`,
     });
     expect(res.statusCode).toBe(202);
     expect(res.json()).toMatchObject({
@@ -132,6 +133,7 @@ describe("collector", () => {
     ],
     ["no API key", "[]", { "x-api-key": "" }, 401, /API key/],
     ["wrong API key", "[]", { "x-api-key": "nope" }, 401, /API key/],
+    ["a read-only key", "[]", { "x-api-key": "other" }, 403, /events:write/],
   ])("answers %s with the right status and a reason", async (_name, body, headers, status, message) => {
     current = collector();
     const res = await post(current.app, body, headers);

@@ -5,8 +5,8 @@
  * 415 wrong content type, 503 when the log does not acknowledge in time (nothing is
  * remembered as seen then, so the client's retry is not mistaken for a duplicate).
  */
-import { timingSafeEqual } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyError } from "fastify";
+import { presentedKey, type KeyRing } from "../../core/api-keys.ts";
 import type { LogProducer } from "../../core/eventlog/port.ts";
 import { LakehouseError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
@@ -15,7 +15,8 @@ import { entriesFromJson, entriesFromNdjson, intake, RecentIds } from "./intake.
 
 export interface CollectorOptions {
   producer: LogProducer;
-  apiKeys: string[];
+  /** Keys with the `events:write` scope may post. */
+  keys: KeyRing;
   logger: Logger;
   /** Largest request body; larger ones get 413. */
   bodyLimitBytes?: number;
@@ -37,22 +38,6 @@ const latency = histogram(
   ["status"],
 );
 
-function sameKey(given: string, keys: Buffer[]): boolean {
-  const candidate = Buffer.from(given);
-  let match = false;
-  // Compare against every key in constant time per key, so timing says nothing about which.
-  for (const key of keys)
-    if (key.length === candidate.length && timingSafeEqual(key, candidate)) match = true;
-  return match;
-}
-
-function apiKeyOf(headers: Record<string, string | string[] | undefined>): string | undefined {
-  const header = headers["x-api-key"];
-  if (typeof header === "string" && header !== "") return header;
-  const auth = headers.authorization;
-  return typeof auth === "string" && auth.startsWith("Bearer ") ? auth.slice(7) : undefined;
-}
-
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -67,7 +52,6 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 export function buildCollector(options: CollectorOptions): FastifyInstance {
   collectProcessMetrics();
   const app = Fastify({ bodyLimit: options.bodyLimitBytes ?? 5 * 1024 * 1024, logger: false });
-  const keys = options.apiKeys.map((k) => Buffer.from(k));
   const recent = new RecentIds(options.dedupWindowMs ?? 10 * 60_000, options.dedupMaxIds ?? 1_000_000);
   const maxEvents = options.maxEvents ?? 10_000;
 
@@ -98,11 +82,16 @@ export function buildCollector(options: CollectorOptions): FastifyInstance {
 
   app.addHook("onRequest", async (req, reply) => {
     if (req.url === "/health" || req.url === "/metrics") return;
-    const given = apiKeyOf(req.headers);
-    if (given === undefined || !sameKey(given, keys)) {
+    const given = presentedKey(req.headers);
+    const identity = given === undefined ? undefined : options.keys.identify(given);
+    if (identity === undefined) {
       await reply.status(401).send({
         error: { status: 401, message: "a valid API key is required (X-API-Key or Authorization: Bearer)" },
       });
+    } else if (!identity.scopes.has("events:write")) {
+      await reply
+        .status(403)
+        .send({ error: { status: 403, message: "this API key lacks the events:write scope" } });
     }
   });
 

@@ -1,0 +1,79 @@
+/** `lakehouse api` (SPEC sections 7 and 9): the REST API over the real-time tables and the warehouse. */
+import { join } from "node:path";
+import { parseFlags, parseNumber } from "../cli/args.ts";
+import { KeyRing } from "../core/api-keys.ts";
+import { config, redactUrl } from "../core/config.ts";
+import { LakehouseError } from "../core/errors.ts";
+import { componentLogger } from "../core/logger.ts";
+import { shutdownSignal } from "../core/shutdown.ts";
+import { runHistoryFile } from "../warehouse/runs-file.ts";
+import { buildApi } from "./server.ts";
+import { DuckDbWarehouse } from "./stores/duckdb-warehouse.ts";
+import { MongoWarehouse } from "./stores/mongo-warehouse.ts";
+import { pgRealtime } from "./stores/realtime.ts";
+import type { WarehouseStore } from "./stores/warehouse.ts";
+
+const log = componentLogger("api");
+
+export async function apiCommand(args: string[]): Promise<number> {
+  const cfg = config();
+  const flags = parseFlags(args, {
+    port: { type: "string", default: String(cfg.apiPort) },
+    host: { type: "string", default: "0.0.0.0" },
+  });
+  const port = parseNumber("port", flags.port, { min: 0, max: 65535 });
+  const url = cfg.api.databaseUrl ?? cfg.databaseUrl;
+  if (url === undefined)
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      "API_DATABASE_URL or DATABASE_URL must be set: the standalone API reads the real-time tables from Postgres",
+    );
+  if (cfg.api.databaseUrl === undefined)
+    log.warn(
+      "API_DATABASE_URL is not set: connecting with DATABASE_URL, each connection switched to the lakehouse_reader role",
+    );
+
+  let keys: KeyRing;
+  if (cfg.apiKeys) keys = new KeyRing(cfg.apiKeys);
+  else {
+    const dev = KeyRing.development();
+    keys = dev.ring;
+    // Printed once, on stderr, so it is seen but not captured with the JSON logs.
+    console.error(`API_KEYS is not set: development key (every scope) for this run: ${dev.secret}`);
+  }
+
+  const realtime = pgRealtime(url, log);
+  const warehouse: WarehouseStore = cfg.mongoUrl
+    ? MongoWarehouse.open(cfg.mongoUrl)
+    : new DuckDbWarehouse(join(cfg.dataDir, "warehouse", "gold.duckdb"), runHistoryFile(cfg.dataDir));
+  const app = await buildApi({
+    realtime,
+    warehouse,
+    keys,
+    logger: log,
+    maxRangeMs: cfg.api.maxRangeMs,
+    rateLimitPerMinute: cfg.api.rateLimitPerMinute,
+    corsOrigins: cfg.api.corsOrigins,
+  });
+  try {
+    const address = await app.listen({ port, host: flags.host });
+    log.info(
+      { database: redactUrl(url), warehouse: warehouse.kind, keys: keys.size },
+      `API listening on ${address} (docs at /docs, OpenAPI at /openapi.json)`,
+    );
+  } catch (err) {
+    await Promise.all([app.close(), realtime.close(), warehouse.close()]);
+    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE")
+      throw new LakehouseError(
+        "CONFIG_INVALID",
+        `port ${port} is in use: choose another with --port or API_PORT`,
+      );
+    throw err;
+  }
+  const { signal, dispose } = shutdownSignal(log);
+  await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+  await app.close(); // answers the requests in flight, refuses new ones with 503
+  await Promise.all([realtime.close(), warehouse.close()]);
+  dispose();
+  return 0;
+}
