@@ -72,6 +72,12 @@ export const commands: Record<string, Command> = {
       "REST API over the real-time tables and the warehouse, with OpenAPI (/openapi.json) and docs (/docs); [--port 8080] [--host 0.0.0.0]",
     run: async (args) => (await import("../api/commands.ts")).apiCommand(args),
   },
+  demo: {
+    summary:
+      "the whole pipeline embedded (npm start): backfill, real time, stream, lake, batch, API; " +
+      "[--days 3] [--rate 50] [--users 20000] [--products 2000] [--per-day 5000] [--seed 42] [--port 8080] [--reset]",
+    run: async (args) => (await import("./demo/command.ts")).demoCommand(args),
+  },
   config: {
     summary: "validate the environment (SPEC section 2) and print the resulting configuration",
     async run() {

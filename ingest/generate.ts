@@ -15,6 +15,8 @@ export interface GenerateOptions {
   users: number;
   products: number;
   anomalyRate: number;
+  /** Other random streams of the same seed (SimulationOptions.salt). */
+  salt?: number;
   mode:
     | { kind: "realtime"; eventsPerSecond: number; durationMs: number; startAt: number }
     | { kind: "backfill"; days: number; until: number; transactionsPerDay: number };
@@ -34,6 +36,7 @@ export function simulationOptions(options: GenerateOptions): SimulationOptions {
     start,
     end,
     anomalyRate: options.anomalyRate,
+    ...(options.salt ? { salt: options.salt } : {}),
     volume:
       mode.kind === "realtime"
         ? { eventsPerSecond: mode.eventsPerSecond }

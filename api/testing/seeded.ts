@@ -3,7 +3,8 @@
  * (in-process log) into a migrated database, and through the lake and the batch into a
  * warehouse (DuckDB file or MongoDB), so every route reads what the pipeline really wrote.
  */
-import { mkdtempSync } from "node:fs";
+import { createReadStream, mkdtempSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Db } from "mongodb";
@@ -11,17 +12,18 @@ import { seedLake } from "../../batch/testing/seed-lake.ts";
 import { runDate, type BatchEnv } from "../../batch/run-date.ts";
 import type { Sql } from "../../core/db/sql.ts";
 import { MemoryLog } from "../../core/eventlog/memory-log.ts";
+import { partitionFor } from "../../core/eventlog/partitioner.ts";
 import type { Logger } from "../../core/logger.ts";
 import { FileStore } from "../../lake/store/file-store.ts";
 import { DEFAULT_SESSION_RULES } from "../../stream/operators/sessions.ts";
 import { ProductCache } from "../../stream/postgres/products.ts";
 import {
   caughtUp,
-  endOffsets,
   loadProductsFile,
   seededDataset,
   waitFor,
   type Dataset,
+  PARTITIONS,
 } from "../../stream/testing/harness.ts";
 import { DEFAULT_STREAM_OPTIONS, StreamWorker } from "../../stream/worker.ts";
 import { fileRunHistory } from "../../warehouse/runs-file.ts";
@@ -41,13 +43,18 @@ export function apiDataset(): Promise<Dataset> {
   });
 }
 
-/** Runs the stream worker over the dataset until every record is committed. */
-export async function seedRealtime(sql: Sql, ds: Dataset, logger: Logger): Promise<void> {
+/** Runs the stream worker over the dataset's events file until every record is committed. */
+export async function seedRealtime(sql: Sql, ds: Dataset, logger: Logger, batchSize = 2000): Promise<void> {
   await loadProductsFile(sql, ds.productsFile);
   const log = new MemoryLog();
-  for (const line of ds.lines) {
+  const ends = new Map<string, number>();
+  // Line by line: a week at full scale is more than one string can hold.
+  for await (const line of createInterface({ input: createReadStream(ds.eventsFile) })) {
+    if (line === "") continue;
     const e = JSON.parse(line) as { topic: string; key: string; value: unknown };
     log.enqueue({ topic: e.topic, key: e.key, value: Buffer.from(JSON.stringify(e.value)) });
+    const k = `${e.topic}/${partitionFor(e.key, PARTITIONS)}`;
+    ends.set(k, (ends.get(k) ?? 0) + 1);
   }
   const worker = new StreamWorker(
     sql,
@@ -58,18 +65,14 @@ export async function seedRealtime(sql: Sql, ds: Dataset, logger: Logger): Promi
       owner: "api-test",
       sessions: DEFAULT_SESSION_RULES,
       idleMs: 300,
-      batchSize: 2000,
+      batchSize,
     },
     logger,
   );
   const consumer = await log.join(DEFAULT_STREAM_OPTIONS.group, worker.topics, worker.handlers);
   const stop = new AbortController();
   const running = worker.run(consumer, stop.signal);
-  await waitFor(
-    "the stream worker",
-    () => caughtUp(sql, DEFAULT_STREAM_OPTIONS.group, endOffsets("", ds.lines)),
-    120_000,
-  );
+  await waitFor("the stream worker", () => caughtUp(sql, DEFAULT_STREAM_OPTIONS.group, ends), 900_000);
   stop.abort();
   await running;
   await consumer.close();
@@ -86,6 +89,7 @@ export async function seedWarehouse(
   ds: Dataset,
   target: { duckdbPath: string; historyFile: string } | { db: Db },
   logger: Logger,
+  options: { date?: string } = {},
 ): Promise<SeededWarehouse> {
   const lakeDir = mkdtempSync(join(tmpdir(), "api-lake-"));
   const store = new FileStore(lakeDir);
@@ -101,7 +105,7 @@ export async function seedWarehouse(
     logger,
   };
   const publish = async () => {
-    await runDate(env, SNAPSHOT, undefined);
+    await runDate(env, options.date ?? SNAPSHOT, undefined);
   };
   await publish();
   return { lakeDir, publish };

@@ -3,7 +3,8 @@
  * the key's murmur2 hash, sequential offsets per partition, one bronze file per partition and
  * event hour (the sink's own writer), no Kafka needed. For the batch stage's tests.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { createReadStream, mkdtempSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { partitionFor } from "../../core/eventlog/partitioner.ts";
@@ -23,7 +24,8 @@ export async function seedLake(
   const offsets = new Map<string, number>();
   const now = Date.parse("2026-11-21T00:00:00Z");
   let count = 0;
-  for (const line of readFileSync(eventsFile, "utf8").split("\n")) {
+  // Line by line: a week at full scale is more than one string can hold.
+  for await (const line of createInterface({ input: createReadStream(eventsFile) })) {
     if (!line) continue;
     const e = JSON.parse(line) as { topic: string; key: string; value: unknown };
     const batch = batches.get(e.topic);

@@ -3,9 +3,11 @@
  * holding records at offsets, consumer groups with committed offsets, and members that get
  * partition N of every topic together (the range assignment Kafka gives co-partitioned
  * topics). Same murmur2 partitioner as the Kafka producer, so a key lands in the same
- * partition number either way. Nothing is persisted: it lives as long as the process.
+ * partition number either way. In memory only, or (`MemoryLog.persistent`) with a journal
+ * file that brings records and committed offsets back after a restart (journal.ts).
  */
 import { LakehouseError } from "../errors.ts";
+import { Journal, type JournalEntry } from "./journal.ts";
 import { partitionOf } from "./partitioner.ts";
 import type {
   ConsumedRecord,
@@ -36,11 +38,48 @@ export class MemoryLog implements LogProducer {
   private readonly topics = new Map<string, Stored[][]>();
   private readonly groups = new Map<string, Group>();
   private readonly waiters = new Set<() => void>();
+  private journal: Journal | undefined;
 
   constructor(
     readonly defaultPartitions = 6,
     private readonly clock: () => number = Date.now,
   ) {}
+
+  /** A log whose records and group commits live in a journal file at `path`, reloaded here. */
+  static persistent(path: string, defaultPartitions = 6, clock: () => number = Date.now): MemoryLog {
+    const log = new MemoryLog(defaultPartitions, clock);
+    log.journal = Journal.open(path, (entry: JournalEntry) => {
+      if (entry.kind === "commit")
+        log.groupOf(entry.group).committed.set(tpKey(entry.topic, entry.partition), entry.offset);
+      else {
+        const partitions = log.partitionsOf(entry.topic);
+        while (partitions.length <= entry.partition) partitions.push([]);
+        partitions[entry.partition]!.push({ key: entry.key, value: entry.value, timestamp: entry.timestamp });
+      }
+    });
+    return log;
+  }
+
+  /** Records of every topic, all partitions together. */
+  get size(): number {
+    let n = 0;
+    for (const partitions of this.topics.values()) for (const p of partitions) n += p.length;
+    return n;
+  }
+
+  /** Writes what the journal holds; before any record is read or acknowledged. */
+  persist(): void {
+    this.journal?.flush();
+  }
+
+  /** A group's commit, journaled at once (commits are few). */
+  recordCommit(group: string, g: Group, topic: string, partition: number, offset: number): void {
+    g.committed.set(tpKey(topic, partition), offset);
+    if (this.journal) {
+      this.journal.append({ kind: "commit", group, topic, partition, offset });
+      this.journal.flush();
+    }
+  }
 
   createTopic(topic: string, partitions = this.defaultPartitions): void {
     if (!this.topics.has(topic))
@@ -64,15 +103,22 @@ export class MemoryLog implements LogProducer {
 
   async send(records: readonly LogRecord[]): Promise<void> {
     for (const r of records) this.enqueue(r);
+    this.persist();
   }
 
   enqueue(record: LogRecord): boolean {
     const partitions = this.partitionsOf(record.topic);
     const key = Buffer.from(record.key);
-    partitions[partitionOf(record, partitions.length)]!.push({
+    const partition = partitionOf(record, partitions.length);
+    const timestamp = this.clock();
+    partitions[partition]!.push({ key, value: record.value, timestamp });
+    this.journal?.append({
+      kind: "record",
+      topic: record.topic,
+      partition,
+      timestamp,
       key,
       value: record.value,
-      timestamp: this.clock(),
     });
     for (const wake of this.waiters) wake();
     this.waiters.clear();
@@ -80,15 +126,20 @@ export class MemoryLog implements LogProducer {
   }
 
   async waitForRoom(): Promise<void> {}
-  async flush(): Promise<void> {}
-  async close(): Promise<void> {}
+  async flush(): Promise<void> {
+    this.persist();
+  }
+  async close(): Promise<void> {
+    this.journal?.close();
+    this.journal = undefined;
+  }
 
   // ----------------------------------------------------------------- consumer groups
 
   /** Joins `group`; the members' partitions are rebalanced before this resolves. */
   async join(group: string, topics: readonly string[], handlers: RebalanceHandlers): Promise<LogConsumer> {
     const g = this.groupOf(group);
-    const member = new MemoryConsumer(this, g, topics, handlers);
+    const member = new MemoryConsumer(this, group, g, topics, handlers);
     g.members.push(member);
     await this.rebalance(g);
     return member;
@@ -144,6 +195,7 @@ class MemoryConsumer implements LogConsumer {
 
   constructor(
     private readonly log: MemoryLog,
+    private readonly groupName: string,
     private readonly group: Group,
     readonly topics: readonly string[],
     private readonly handlers: RebalanceHandlers,
@@ -169,6 +221,7 @@ class MemoryConsumer implements LogConsumer {
 
   async poll(max: number): Promise<ConsumedRecord[]> {
     for (let attempt = 0; attempt < 2; attempt++) {
+      this.log.persist(); // nothing is processed that the journal could still lose
       const out: ConsumedRecord[] = [];
       // Round robin over partitions, a slice each, like a fetch across partitions.
       const slice = Math.max(1, Math.ceil(max / Math.max(1, this.positions.size)));
@@ -199,7 +252,7 @@ class MemoryConsumer implements LogConsumer {
     for (const o of offsets) {
       const k = tpKey(o.topic, o.partition);
       if (!this.positions.has(k)) throw new LakehouseError("FENCED", `no longer owns ${k}`);
-      this.group.committed.set(k, o.offset);
+      this.log.recordCommit(this.groupName, this.group, o.topic, o.partition, o.offset);
     }
   }
 

@@ -32,6 +32,12 @@ export interface SimulationOptions {
   volume: { transactionsPerDay: number } | { eventsPerSecond: number };
   /** Planted anomaly episodes per normal transaction. */
   anomalyRate?: number;
+  /**
+   * Draws sessions and episodes from other random streams of the same seed: the same catalogue
+   * (users, products) with new journeys and ids, for a second run that must not repeat the
+   * first's transaction ids (the demo's real-time feed after its backfill). 0 = the default.
+   */
+  salt?: number;
   refundRate?: number;
   /**
    * Simulated before `start` and discarded, so the first minutes are already in full swing.
@@ -107,7 +113,8 @@ export class JourneySimulator {
     if (users - reserved < count) throw new RangeError(`${users} users are too few for ${count} shards`);
     this.catalog = new Catalog(seed, users, products, start, reserved);
     // Shard 0 draws what an unsharded simulation draws; the others their own streams.
-    this.rng = new Random(seed, index === 0 ? 1 : 1000 + index);
+    const salt = 10_000 * (options.salt ?? 0);
+    this.rng = new Random(seed, (index === 0 ? 1 : 1000 + index) + salt);
   }
 
   /** Events with event time in [start, end), in event-time order. */
@@ -200,7 +207,7 @@ export class JourneySimulator {
   /** Anomaly episodes at random times, each on its own reserved user, types in turn. */
   private plantEpisodes(): void {
     const { start, end } = this.options;
-    const rng = new Random(this.options.seed, 2);
+    const rng = new Random(this.options.seed, 2 + 10_000 * (this.options.salt ?? 0));
     const from = start + EPISODE_SPAN.beforeMs;
     const to = end - EPISODE_SPAN.afterMs;
     const { index, count } = this.shard;

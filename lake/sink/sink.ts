@@ -84,6 +84,8 @@ export class LakeSink {
   /** Consumes until `signal` aborts, then writes and commits what it holds. */
   async run(consumer: LogConsumer, signal: AbortSignal): Promise<SinkStats> {
     this.consumer = consumer;
+    const early = this.assignedEarly.splice(0);
+    if (early.length > 0) await this.removeLeftovers(early);
     try {
       await this.consume(consumer, signal);
       await this.flushAll("shutdown");
@@ -232,9 +234,16 @@ export class LakeSink {
     );
   }
 
+  /** Partitions assigned while joining, before `run` (the in-process log assigns at once). */
+  private readonly assignedEarly: TopicPartition[] = [];
+
   private async removeLeftovers(partitions: TopicPartition[]): Promise<void> {
     const consumer = this.consumer;
-    if (!consumer) throw new Error("assignment before the sink started");
+    if (!consumer) {
+      // Nothing is consumed before run(), which cleans these up first.
+      this.assignedEarly.push(...partitions);
+      return;
+    }
     const committed = await consumer.committed(partitions);
     const { store, group, logger } = this.options;
     const prefix = this.options.topicPrefix ?? "";

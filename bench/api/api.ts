@@ -1,0 +1,282 @@
+/**
+ * The REST API under load, against the real local Postgres and FerretDB, with the box's own
+ * limit beside it: a bare Fastify route in the same kind of process.
+ *
+ * Seeds a generated week (100k transactions a day by default) through the real stream worker
+ * (in-process log) into a Postgres schema of its own and through the lake and the batch into a
+ * FerretDB database, then runs the real `lakehouse api` as a child process pinned to one core
+ * and autocannon in this process pinned to the other, and prints req/s, p50/p99 and errors for:
+ * a warehouse lookup by user_id, a one-hour sales series, an anomalies page, and a cursor walk
+ * over every RFM customer.
+ *
+ *   node bin/run-ts.mjs bench/api/api.ts                       # seed a week, then measure
+ *   node bin/run-ts.mjs bench/api/api.ts --keep                # keep the seeded schema and database
+ *   node bin/run-ts.mjs bench/api/api.ts --schema st_x --db api_x   # measure again on them
+ */
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import autocannon from "autocannon";
+import { MongoClient } from "mongodb";
+import pg from "pg";
+import { migrate } from "../../core/db/migrate.ts";
+import { pgSql } from "../../core/db/sql.ts";
+import { localServers } from "../../core/local-servers.ts";
+import { createLogger } from "../../core/logger.ts";
+import { seedRealtime, seedWarehouse } from "../../api/testing/seeded.ts";
+import { seededDataset } from "../../stream/testing/harness.ts";
+import { percentile } from "../measure.ts";
+
+const { values } = parseArgs({
+  options: {
+    days: { type: "string", default: "7" },
+    "per-day": { type: "string", default: "100000" },
+    users: { type: "string", default: "200000" },
+    products: { type: "string", default: "50000" },
+    seconds: { type: "string", default: "10" },
+    connections: { type: "string", default: "32" },
+    "walk-seconds": { type: "string", default: "120" },
+    keep: { type: "boolean", default: false },
+    schema: { type: "string" },
+    db: { type: "string" },
+  },
+});
+const ROOT = new URL("../..", import.meta.url).pathname;
+const servers = localServers();
+const logger = createLogger({ level: "warn" });
+const KEY = randomBytes(12).toString("hex");
+const DAYS = Number(values.days);
+const UNTIL = "2026-11-08T00:00:00Z";
+const FIRST = Date.parse(UNTIL) - DAYS * 86_400_000;
+
+function pin(pid: number, core: number): void {
+  spawnSync("taskset", ["-p", "-c", String(core), String(pid)], { stdio: "ignore" });
+}
+
+function schemaUrl(name: string): string {
+  const url = new URL(servers.databaseUrl);
+  url.searchParams.set("options", `-c search_path=${name}`);
+  return url.toString();
+}
+
+async function seed(): Promise<{ schema: string; db: string }> {
+  const schema = `st_${randomBytes(4).toString("hex")}`;
+  const db = `api_${randomBytes(4).toString("hex")}`;
+  const started = performance.now();
+  const ds = await seededDataset(mkdtempSync(join(tmpdir(), "bench-api-")), {
+    seed: 42,
+    users: Number(values.users),
+    products: Number(values.products),
+    days: DAYS,
+    transactionsPerDay: Number(values["per-day"]),
+    until: UNTIL,
+    keepLines: false,
+  });
+  console.log(
+    `generated ${ds.lines.length} events in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+  );
+  const admin = new pg.Client({ connectionString: servers.databaseUrl });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${schema}`);
+  await admin.end();
+  const pool = new pg.Pool({ connectionString: schemaUrl(schema), max: 6 });
+  const sql = pgSql(pool);
+  await migrate(sql, logger);
+  let t = performance.now();
+  await seedRealtime(sql, ds, logger, 20_000);
+  console.log(
+    `stream: ${ds.lines.length} events into ${schema} in ${((performance.now() - t) / 1000).toFixed(0)} s`,
+  );
+  await pool.end();
+  const client = new MongoClient(servers.mongoUrl);
+  await client.connect();
+  t = performance.now();
+  await seedWarehouse(ds, { db: client.db(db) }, logger, {
+    date: new Date(Date.parse(UNTIL) - 86_400_000).toISOString().slice(0, 10),
+  });
+  console.log(
+    `batch + publish to FerretDB database ${db} in ${((performance.now() - t) / 1000).toFixed(0)} s`,
+  );
+  await client.close();
+  return { schema, db };
+}
+
+function startApi(schema: string, db: string, port: number): Promise<ChildProcess> {
+  const mongo = new URL(servers.mongoUrl);
+  mongo.pathname = `/${db}`;
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, "bin/lakehouse.mjs"), "api", "--port", String(port), "--host", "127.0.0.1"],
+    {
+      env: {
+        ...process.env,
+        DATABASE_URL: schemaUrl(schema),
+        MONGO_URL: mongo.toString(),
+        API_KEYS: `bench:${KEY}`,
+        API_RATE_LIMIT: "0",
+        API_MAX_RANGE: "31d",
+        LOG_LEVEL: "warn",
+      },
+      stdio: ["ignore", "inherit", "inherit"],
+    },
+  );
+  return waitUntilUp(child, port, "/healthz");
+}
+
+function startBareFastify(port: number): Promise<ChildProcess> {
+  const code = `import Fastify from "fastify"; const app = Fastify(); app.get("/", async () => ({ status: "ok" })); await app.listen({ port: ${port}, host: "127.0.0.1" });`;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", code], { cwd: ROOT, stdio: "inherit" });
+  return waitUntilUp(child, port, "/");
+}
+
+async function waitUntilUp(child: ChildProcess, port: number, path: string): Promise<ChildProcess> {
+  pin(child.pid!, 1);
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}${path}`)).ok) return child;
+    } catch {
+      // not yet listening
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing answered on port ${port}`);
+}
+
+function peakRssOf(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Math.round(Number(/VmHWM:\s+(\d+)/.exec(status)![1]) / 1024);
+}
+
+interface Row {
+  scenario: string;
+  reqPerSec: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+async function load(scenario: string, port: number, path: () => string): Promise<Row> {
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: Number(values.connections),
+    duration: Number(values.seconds),
+    headers: { "x-api-key": KEY },
+    requests: [{ method: "GET", setupRequest: (req) => ({ ...req, path: path() }) }],
+  });
+  return {
+    scenario,
+    reqPerSec: Math.round(result.requests.average),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+async function main() {
+  pin(process.pid, 0);
+  const seeded = values.schema && values.db ? { schema: values.schema, db: values.db } : await seed();
+  const port = 18_000 + Math.floor(Math.random() * 1000);
+
+  // Inputs drawn from the seeded data: real user ids, hours with sales.
+  const client = new MongoClient(servers.mongoUrl);
+  await client.connect();
+  const pointer = await client
+    .db(seeded.db)
+    .collection<{ _id: string; collection: string }>("warehouse_current")
+    .findOne({ _id: "rfm_customers" });
+  const users = (
+    await client
+      .db(seeded.db)
+      .collection(pointer!.collection)
+      .find({}, { projection: { user_id: 1, _id: 0 } })
+      .limit(20_000)
+      .toArray()
+  ).map((d) => String(d.user_id));
+  await client.close();
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)]!;
+  const hour = () => new Date(FIRST + Math.floor(Math.random() * DAYS * 24) * 3_600_000);
+  console.log(
+    `${users.length} customers to look up; API on core 1, autocannon on core 0, ${values.connections} connections, ${values.seconds} s each`,
+  );
+
+  const bare = await startBareFastify(port + 1);
+  const rows: Row[] = [await load("bare Fastify route (the box's limit)", port + 1, () => "/")];
+  bare.kill();
+
+  const api = await startApi(seeded.schema, seeded.db, port);
+  try {
+    rows.push(await load("GET /healthz (every hook, no store)", port, () => "/healthz"));
+    rows.push(
+      await load(
+        "warehouse lookup by user_id (FerretDB)",
+        port,
+        () => `/v1/warehouse/rfm/customers/${pick(users)}`,
+      ),
+    );
+    rows.push(
+      await load("one-hour sales series (Postgres)", port, () => {
+        const from = hour();
+        return `/v1/realtime/sales/minutely?from=${from.toISOString()}&to=${new Date(from.getTime() + 3_600_000).toISOString()}`;
+      }),
+    );
+    rows.push(
+      await load("anomalies page, one day, 100 rows (Postgres)", port, () => {
+        const from = new Date(FIRST + Math.floor(Math.random() * DAYS) * 86_400_000);
+        return `/v1/realtime/anomalies?from=${from.toISOString()}&to=${new Date(from.getTime() + 86_400_000).toISOString()}`;
+      }),
+    );
+
+    // One client walking the RFM customers, 1,000 a page, for at most --walk-seconds.
+    const pages: number[] = [];
+    let rowsWalked = 0;
+    let cursor: string | null = null;
+    const walkStart = performance.now();
+    do {
+      const t = performance.now();
+      const res = await fetch(
+        `http://127.0.0.1:${port}/v1/warehouse/rfm/customers?limit=1000${cursor ? `&cursor=${cursor}` : ""}`,
+        {
+          headers: { "x-api-key": KEY },
+        },
+      );
+      if (!res.ok) throw new Error(`walk: ${res.status} ${await res.text()}`);
+      const body = (await res.json()) as { data: unknown[]; next_cursor: string | null };
+      pages.push(performance.now() - t);
+      rowsWalked += body.data.length;
+      cursor = body.next_cursor;
+    } while (cursor && performance.now() - walkStart < Number(values["walk-seconds"]) * 1000);
+    const walkSeconds = (performance.now() - walkStart) / 1000;
+
+    console.log(
+      "\n| scenario | req/s | p50 ms | p99 ms | non-2xx | errors |\n| --- | --- | --- | --- | --- | --- |",
+    );
+    for (const r of rows)
+      console.log(`| ${r.scenario} | ${r.reqPerSec} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} |`);
+    console.log(
+      `\ncursor walk over rfm_customers${cursor ? " (stopped at --walk-seconds)" : ""}: ${rowsWalked} rows in ${pages.length} pages, ${walkSeconds.toFixed(1)} s ` +
+        `(${Math.round(rowsWalked / walkSeconds)} rows/s), page p50 ${percentile(pages, 50).toFixed(1)} ms, p99 ${percentile(pages, 99).toFixed(1)} ms`,
+    );
+    console.log(`API process peak RSS ${peakRssOf(api.pid!)} MB`);
+  } finally {
+    api.kill("SIGTERM");
+  }
+  if (values.keep || values.schema) console.log(`kept: --schema ${seeded.schema} --db ${seeded.db}`);
+  else {
+    const admin = new pg.Client({ connectionString: servers.databaseUrl });
+    await admin.connect();
+    await admin.query(`DROP SCHEMA ${seeded.schema} CASCADE`);
+    await admin.end();
+    const mongo = new MongoClient(servers.mongoUrl);
+    await mongo.connect();
+    await mongo.db(seeded.db).dropDatabase();
+    await mongo.close();
+  }
+}
+
+await main();

@@ -1,0 +1,254 @@
+/**
+ * `lakehouse demo` (`npm start`, SPEC section 2): the whole pipeline in one process on the
+ * embedded adapters, the same code the full stack runs as separate services. The in-process log
+ * (journaled under DATA_DIR) feeds the stream worker (PGlite) and the lake sink (a local
+ * directory); each closed day is built by the batch into the DuckDB gold warehouse; the API
+ * serves it all. Ctrl-C stops every stage after its commit in flight; starting again resumes.
+ */
+import { mkdir } from "node:fs/promises";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseFlags, parseNumber } from "../args.ts";
+import { KeyRing } from "../../core/api-keys.ts";
+import { config } from "../../core/config.ts";
+import { migrate } from "../../core/db/migrate.ts";
+import { openPglite } from "../../core/db/pglite-sql.ts";
+import { LakehouseError } from "../../core/errors.ts";
+import { MemoryLog } from "../../core/eventlog/memory-log.ts";
+import type { LogConsumer } from "../../core/eventlog/port.ts";
+import { ALL_TOPICS } from "../../core/events/topics.ts";
+import { componentLogger } from "../../core/logger.ts";
+import { shutdownSignal } from "../../core/shutdown.ts";
+import { loadReferenceSql } from "../../ingest/reference/load-sql.ts";
+import { writeReferenceFiles } from "../../ingest/reference/write.ts";
+import { BronzeWriter } from "../../lake/sink/bronze-writer.ts";
+import { LakeSink } from "../../lake/sink/sink.ts";
+import { DEFAULT_ROTATION } from "../../lake/sink/topic-batch.ts";
+import { FileStore } from "../../lake/store/file-store.ts";
+import { DEFAULT_SESSION_RULES } from "../../stream/operators/sessions.ts";
+import { ProductCache } from "../../stream/postgres/products.ts";
+import { DEFAULT_STREAM_OPTIONS, StreamWorker } from "../../stream/worker.ts";
+import { fileRunHistory } from "../../warehouse/runs-file.ts";
+import { buildApi } from "../../api/server.ts";
+import { DuckDbWarehouse } from "../../api/stores/duckdb-warehouse.ts";
+import { pgliteRealtime } from "../../api/stores/realtime.ts";
+import { DayBatches } from "./batch-days.ts";
+import { backfill, backfillSimulator, realtime } from "./producer.ts";
+import { demoPaths, loadState, resetDemo, saveState } from "./state.ts";
+
+const log = componentLogger("demo");
+const DAY = 86_400_000;
+export const SINK_GROUP = "lake-sink";
+
+function sum(lag: Map<string, number>): number {
+  let n = 0;
+  for (const v of lag.values()) n += v;
+  return n;
+}
+
+export async function demoCommand(args: string[]): Promise<number> {
+  const cfg = config();
+  const flags = parseFlags(args, {
+    days: { type: "string", default: "3" },
+    users: { type: "string", default: "20000" },
+    products: { type: "string", default: "2000" },
+    "per-day": { type: "string", default: "5000" },
+    seed: { type: "string", default: "42" },
+    rate: { type: "string", default: "50" },
+    port: { type: "string", default: String(cfg.apiPort) },
+    host: { type: "string", default: "127.0.0.1" },
+    reset: { type: "boolean", default: false },
+  });
+  if (cfg.lake.kind !== "file")
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      "the demo keeps its lake in a local directory: unset LAKE_URI or use file://",
+    );
+  if (cfg.kafkaBrokers || cfg.databaseUrl || cfg.mongoUrl)
+    log.warn("the demo always runs embedded: KAFKA_BROKERS, DATABASE_URL and MONGO_URL are not used");
+  const rate = parseNumber("rate", flags.rate, { min: 0, max: 5000, integer: false });
+  const port = parseNumber("port", flags.port, { min: 0, max: 65535 });
+  const paths = demoPaths(cfg.dataDir, cfg.lake.path);
+  if (flags.reset) await resetDemo(paths);
+  const state = await loadState(paths, {
+    seed: parseNumber("seed", flags.seed),
+    days: parseNumber("days", flags.days, { min: 1, max: 60 }),
+    users: parseNumber("users", flags.users, { min: 1000 }),
+    products: parseNumber("products", flags.products, { min: 100 }),
+    perDay: parseNumber("per-day", flags["per-day"], { min: 1, max: 1_000_000 }),
+    until: Math.floor(Date.now() / DAY) * DAY,
+  });
+  const p = state.params;
+  // The stages' own lines (every lake file, every model) only from LOG_LEVEL=debug: the demo
+  // shows its progress line instead.
+  const stageLog = log.child({}, { level: cfg.logLevel === "info" ? "warn" : cfg.logLevel });
+  state.starts += 1;
+  await saveState(paths, state);
+  log.info(
+    { dataDir: cfg.dataDir, ...p, until: new Date(p.until).toISOString() },
+    state.starts === 1 ? "starting the demo" : `resuming the demo (start ${state.starts})`,
+  );
+
+  // Stores: PGlite, the journaled log, the lake directory, the DuckDB warehouse.
+  await mkdir(paths.root, { recursive: true });
+  const { sql } = await openPglite(paths.pglite);
+  await migrate(sql, stageLog);
+  const catalog = backfillSimulator(p).catalog;
+  await loadReferenceSql(sql, catalog);
+  await writeReferenceFiles(catalog, paths.root);
+  const eventLog = MemoryLog.persistent(paths.journal);
+  for (const topic of ALL_TOPICS) eventLog.createTopic(topic);
+
+  const { signal, dispose } = shutdownSignal(log);
+  const stages = new AbortController();
+
+  // Stream worker.
+  const worker = new StreamWorker(
+    sql,
+    await ProductCache.load(sql),
+    eventLog,
+    { ...DEFAULT_STREAM_OPTIONS, owner: `demo/${process.pid}`, sessions: DEFAULT_SESSION_RULES },
+    stageLog,
+  );
+  const streamConsumer: LogConsumer = await eventLog.join(
+    DEFAULT_STREAM_OPTIONS.group,
+    worker.topics,
+    worker.handlers,
+  );
+  const streaming = worker.run(streamConsumer, stages.signal);
+
+  // Lake sink: files every few seconds, so the lake and the batch keep up with the demo.
+  const store = new FileStore(paths.lake);
+  const writer = await BronzeWriter.open(await mkdtemp(join(tmpdir(), "lakehouse-demo-sink-")));
+  const sink = new LakeSink({
+    group: SINK_GROUP,
+    store,
+    writer,
+    rotation: { ...DEFAULT_ROTATION, maxDelayMs: 30_000 },
+    logger: stageLog,
+  });
+  const sinkConsumer = await eventLog.join(SINK_GROUP, ALL_TOPICS, sink.handlers);
+  const sinking = sink.run(sinkConsumer, stages.signal);
+
+  // Batch, day by day.
+  const history = fileRunHistory(paths.history);
+  const batches = new DayBatches(
+    {
+      store,
+      db: undefined,
+      duckdbWarehouse: paths.warehouse,
+      history,
+      productsFile: paths.products,
+      cacheDir: join(paths.batch, "bronze-cache"),
+      workDir: join(paths.batch, "work"),
+      logger: stageLog,
+    },
+    eventLog,
+    SINK_GROUP,
+    p.until - p.days * DAY,
+    stageLog,
+  );
+
+  // API.
+  let keys: KeyRing;
+  let devKey: string | undefined;
+  if (cfg.apiKeys) keys = new KeyRing(cfg.apiKeys);
+  else ({ ring: keys, secret: devKey } = KeyRing.development());
+  const warehouse = new DuckDbWarehouse(paths.warehouse, paths.history);
+  const api = await buildApi({
+    realtime: pgliteRealtime(sql),
+    warehouse,
+    keys,
+    logger: stageLog,
+    maxRangeMs: cfg.api.maxRangeMs,
+    rateLimitPerMinute: cfg.api.rateLimitPerMinute,
+    corsOrigins: cfg.api.corsOrigins,
+  });
+  let address: string;
+  try {
+    address = await api.listen({ port, host: flags.host });
+  } catch (err) {
+    stages.abort();
+    await Promise.allSettled([streaming, sinking]);
+    await eventLog.close();
+    await sql.close();
+    dispose();
+    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE")
+      throw new LakehouseError(
+        "CONFIG_INVALID",
+        `port ${port} is in use: choose another with --port or API_PORT`,
+      );
+    throw err;
+  }
+  console.error(`\nGlobalMart Lakehouse demo: ${address}/docs`);
+  if (devKey) console.error(`API key for this run (every scope): ${devKey}`);
+  console.error(`data under ${cfg.dataDir}; Ctrl-C stops, npm start resumes, --reset starts over\n`);
+
+  // Producer: the backfill (what the journal lacks), then real time.
+  let producedUntil = state.backfillDone ? Date.now() : p.until - p.days * DAY;
+  const producing = (async () => {
+    if (!state.backfillDone) {
+      const produced = await backfill(eventLog, p, signal);
+      if (signal.aborted) return;
+      eventLog.persist();
+      state.backfillDone = true;
+      await saveState(paths, state);
+      log.info({ produced, records: eventLog.size }, `backfill of ${p.days} days complete`);
+    }
+    if (rate > 0) {
+      const timer = setInterval(() => (producedUntil = Date.now() - 2 * 60_000), 1000);
+      try {
+        await realtime(eventLog, p, rate, state.starts, signal);
+      } finally {
+        clearInterval(timer);
+      }
+    }
+  })();
+  void producing.then(() => {
+    if (state.backfillDone && rate === 0) producedUntil = p.until;
+  });
+
+  // The batch loop and the progress line.
+  const tty = process.stderr.isTTY;
+  let lastLine = 0;
+  const tick = setInterval(() => {
+    if (state.backfillDone && producedUntil < p.until) producedUntil = p.until;
+    void (async () => {
+      const runs = await history.list({ limit: 1 });
+      const last = runs[0];
+      const line =
+        `produced ${eventLog.size} | stream lag ${sum(streamConsumer.lag())} | sink lag ${sum(sinkConsumer.lag())}, ` +
+        `${sink.stats.files} lake files | batch ${batches.running ? `${batches.running} running` : last ? `${last.snapshot_date} ${last.status}` : "waiting for a closed day"}`;
+      if (tty) process.stderr.write(`\r\x1b[K${line}`);
+      else if (Date.now() - lastLine > 10_000) {
+        lastLine = Date.now();
+        log.info(line);
+      }
+    })().catch(() => {});
+  }, 1000);
+  let batching = Promise.resolve();
+  const batchTimer = setInterval(() => {
+    batching = batching.then(() => batches.tick(producedUntil)).catch(() => {});
+  }, 2000);
+
+  await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
+  if (tty) process.stderr.write("\n");
+  clearInterval(tick);
+  clearInterval(batchTimer);
+  await producing.catch(() => {});
+  eventLog.persist();
+  stages.abort(); // the worker and the sink commit what they hold, then stop
+  await Promise.allSettled([streaming, sinking]);
+  await streamConsumer.close();
+  await sinkConsumer.close();
+  await batching;
+  await api.close();
+  await warehouse.close();
+  writer.close();
+  await eventLog.close();
+  await sql.close();
+  dispose();
+  log.info("demo stopped; npm start resumes it");
+  return 0;
+}
