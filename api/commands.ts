@@ -10,6 +10,7 @@ import { runHistoryFile } from "../warehouse/runs-file.ts";
 import { buildApi } from "./server.ts";
 import { DuckDbWarehouse } from "./stores/duckdb-warehouse.ts";
 import { MongoWarehouse } from "./stores/mongo-warehouse.ts";
+import { cachedRealtime } from "./stores/cache.ts";
 import { pgRealtime } from "./stores/realtime.ts";
 import type { WarehouseStore } from "./stores/warehouse.ts";
 
@@ -42,7 +43,7 @@ export async function apiCommand(args: string[]): Promise<number> {
     console.error(`API_KEYS is not set: development key (every scope) for this run: ${dev.secret}`);
   }
 
-  const realtime = pgRealtime(url, log);
+  const realtime = cachedRealtime(pgRealtime(url, log), cfg.api.cacheTtlMs);
   const warehouse: WarehouseStore = cfg.mongoUrl
     ? MongoWarehouse.open(cfg.mongoUrl)
     : new DuckDbWarehouse(join(cfg.dataDir, "warehouse", "gold.duckdb"), runHistoryFile(cfg.dataDir));

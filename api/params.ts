@@ -22,13 +22,22 @@ export const Money = Type.String({
 export const Timestamp = Type.String({ format: "date-time", description: "ISO-8601, UTC" });
 export const Day = Type.String({ pattern: ISO_DATE, description: "YYYY-MM-DD (UTC)" });
 export const Uuid = Type.String({ format: "uuid", maxLength: 36 });
-export const Rate = Type.Union([Type.Number(), Type.Null()], { description: "0..1, null when undefined" });
+export const Rate = Nullable(Type.Number(), { description: "0..1, null when undefined" });
 
 /** Letters first, then letters, digits, spaces and the punctuation category names use. */
 export const Category = Type.String({
   pattern: "^[A-Za-z][A-Za-z0-9 &',.-]{0,62}$",
   description: "a product category, e.g. Smartphones",
 });
+/**
+ * A value or null, as one JSON Schema type list (`["string", "null"]`) rather than anyOf: the
+ * response serialiser writes a type list directly, while anyOf makes it validate each value.
+ */
+export function Nullable<T extends TSchema>(schema: T, options: { description?: string } = {}) {
+  const { type, ...rest } = schema as unknown as { type: string };
+  return Type.Unsafe<Static<T> | null>({ ...rest, ...options, type: [type, "null"] });
+}
+
 /** A string from a fixed list: one enum, so a wrong value is one error naming the field. */
 export const OneOf = <T extends string>(
   values: readonly T[],
@@ -57,7 +66,7 @@ export const PageQuery = {
 export function Page<T extends TSchema>(item: T) {
   return Type.Object({
     data: Type.Array(item),
-    next_cursor: Type.Union([Type.String(), Type.Null()], { description: "null on the last page" }),
+    next_cursor: Nullable(Type.String(), { description: "null on the last page" }),
   });
 }
 
@@ -71,7 +80,7 @@ export function SnapshotPage<T extends TSchema>(item: T) {
   return Type.Object({
     ...SnapshotFields,
     data: Type.Array(item),
-    next_cursor: Type.Union([Type.String(), Type.Null()], { description: "null on the last page" }),
+    next_cursor: Nullable(Type.String(), { description: "null on the last page" }),
   });
 }
 
@@ -139,6 +148,10 @@ export function fromCents(c: bigint): string {
   const abs = c < 0n ? -c : c;
   return `${c < 0n ? "-" : ""}${abs / 100n}.${(abs % 100n).toString().padStart(2, "0")}`;
 }
+
+/** a / b to four decimals, or null when b is 0 (a rate that is undefined, not zero). */
+export const ratio = (a: number, b: number): number | null =>
+  b === 0 ? null : Math.round((a / b) * 10_000) / 10_000;
 
 export const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
 export const rate = (value: unknown): number | null =>

@@ -48,6 +48,8 @@ export interface ApiSettings {
   maxRangeMs: number;
   /** Requests per minute per key; 0 turns the limit off. */
   rateLimitPerMinute: number;
+  /** How long a real-time query's answer is reused; 0 = never. */
+  cacheTtlMs: number;
 }
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -244,6 +246,7 @@ export function loadConfig(env: Env = process.env): Config {
       corsOrigins: list(text(env, "API_CORS_ORIGINS")),
       maxRangeMs: duration(env, "API_MAX_RANGE", 7 * 86_400_000, problems),
       rateLimitPerMinute: whole(env, "API_RATE_LIMIT", 1200, problems),
+      cacheTtlMs: whole(env, "API_CACHE_TTL_MS", 1000, problems),
     },
     batchTimeZone: timeZone(env, problems),
     batchCron: cron(env, problems),

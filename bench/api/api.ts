@@ -40,6 +40,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "10" },
     connections: { type: "string", default: "32" },
     "walk-seconds": { type: "string", default: "120" },
+    "cache-ttl-ms": { type: "string", default: "1000" },
     keep: { type: "boolean", default: false },
     schema: { type: "string" },
     db: { type: "string" },
@@ -118,6 +119,7 @@ function startApi(schema: string, db: string, port: number): Promise<ChildProces
         MONGO_URL: mongo.toString(),
         API_KEYS: `bench:${KEY}`,
         API_RATE_LIMIT: "0",
+        API_CACHE_TTL_MS: values["cache-ttl-ms"],
         API_MAX_RANGE: "31d",
         LOG_LEVEL: "warn",
       },
@@ -213,23 +215,33 @@ async function main() {
   try {
     rows.push(await load("GET /healthz (every hook, no store)", port, () => "/healthz"));
     rows.push(
-      await load(
-        "warehouse lookup by user_id (FerretDB)",
-        port,
-        () => `/v1/warehouse/rfm/customers/${pick(users)}`,
-      ),
-    );
-    rows.push(
       await load("one-hour sales series (Postgres)", port, () => {
         const from = hour();
         return `/v1/realtime/sales/minutely?from=${from.toISOString()}&to=${new Date(from.getTime() + 3_600_000).toISOString()}`;
       }),
+    );
+    const lastHour = new Date(Date.parse(UNTIL) - 3_600_000).toISOString();
+    rows.push(
+      await load(
+        "the same hour's series, as a dashboard refreshes it (Postgres, 1 s cache)",
+        port,
+        () => `/v1/realtime/sales/minutely?from=${lastHour}&to=${UNTIL}`,
+      ),
     );
     rows.push(
       await load("anomalies page, one day, 100 rows (Postgres)", port, () => {
         const from = new Date(FIRST + Math.floor(Math.random() * DAYS) * 86_400_000);
         return `/v1/realtime/anomalies?from=${from.toISOString()}&to=${new Date(from.getTime() + 86_400_000).toISOString()}`;
       }),
+    );
+
+    // FerretDB last: its lookups are full scans that outlive their scenario (bench/README.md).
+    rows.push(
+      await load(
+        "warehouse lookup by user_id (FerretDB)",
+        port,
+        () => `/v1/warehouse/rfm/customers/${pick(users)}`,
+      ),
     );
 
     // One client walking the RFM customers, 1,000 a page, for at most --walk-seconds.

@@ -32,6 +32,7 @@ import { DEFAULT_STREAM_OPTIONS, StreamWorker } from "../../stream/worker.ts";
 import { fileRunHistory } from "../../warehouse/runs-file.ts";
 import { buildApi } from "../../api/server.ts";
 import { DuckDbWarehouse } from "../../api/stores/duckdb-warehouse.ts";
+import { cachedRealtime } from "../../api/stores/cache.ts";
 import { pgliteRealtime } from "../../api/stores/realtime.ts";
 import { DayBatches } from "./batch-days.ts";
 import { backfill, backfillSimulator, realtime } from "./producer.ts";
@@ -157,7 +158,7 @@ export async function demoCommand(args: string[]): Promise<number> {
   else ({ ring: keys, secret: devKey } = KeyRing.development());
   const warehouse = new DuckDbWarehouse(paths.warehouse, paths.history);
   const api = await buildApi({
-    realtime: pgliteRealtime(sql),
+    realtime: cachedRealtime(pgliteRealtime(sql), cfg.api.cacheTtlMs),
     warehouse,
     keys,
     logger: stageLog,

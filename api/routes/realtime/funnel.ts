@@ -1,6 +1,6 @@
 /** The funnel views -> cart adds -> purchases per minute (funnel_metrics), with conversion rates. */
 import { Type } from "@sinclair/typebox";
-import { iso, num, Rate, TimeRangeQuery, Timestamp, timeRange } from "../../params.ts";
+import { ratio, iso, num, Rate, TimeRangeQuery, Timestamp, timeRange } from "../../params.ts";
 import { sqlFile, type Api, type ApiContext } from "../context.ts";
 
 const SQL = sqlFile("funnel");
@@ -21,7 +21,6 @@ interface Row {
   purchases: string;
 }
 
-const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 10_000) / 10_000);
 const steps = (r: Row | undefined) => {
   const [views, carts, purchases] = [num(r?.views), num(r?.cart_adds), num(r?.purchases)];
   return {

@@ -2,6 +2,7 @@
 import { Type } from "@sinclair/typebox";
 import { LOW_STOCK_LEVELS } from "../../../stream/operators/thresholds.ts";
 import {
+  Nullable,
   OneOf,
   Category,
   iso,
@@ -37,7 +38,7 @@ const Alert = Type.Object({
   level: Level,
   threshold: Type.Integer(),
   quantity: Type.Integer({ description: "stock when the level was crossed" }),
-  current_quantity: Type.Union([Type.Integer(), Type.Null()]),
+  current_quantity: Nullable(Type.Integer()),
   event_time: Timestamp,
 });
 

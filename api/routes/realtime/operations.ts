@@ -1,6 +1,6 @@
 /** The pipeline's own figures per topic (operational_metrics): rate, lag, dead letters, late events. */
 import { Type } from "@sinclair/typebox";
-import { iso, num, TimeRangeQuery, Timestamp, timeRange } from "../../params.ts";
+import { Nullable, iso, num, TimeRangeQuery, Timestamp, timeRange } from "../../params.ts";
 import { sqlFile, type Api, type ApiContext } from "../context.ts";
 
 const SQL = sqlFile("operations");
@@ -40,8 +40,8 @@ export function operationsRoutes(app: Api, ctx: ApiContext): void {
                 dlq: Type.Integer(),
                 late: Type.Integer(),
                 duplicates: Type.Integer(),
-                current_lag: Type.Union([Type.Integer(), Type.Null()]),
-                max_lag: Type.Union([Type.Integer(), Type.Null()]),
+                current_lag: Nullable(Type.Integer()),
+                max_lag: Nullable(Type.Integer()),
                 last_minute: Timestamp,
               }),
             ),

@@ -1,6 +1,7 @@
 /** Sales per minute and per hour (sales_metrics, SPEC section 4), and the top categories or countries. */
 import { Type } from "@sinclair/typebox";
 import {
+  Nullable,
   OneOf,
   Category,
   Country,
@@ -21,7 +22,7 @@ const Figures = {
   revenue: Money,
   transactions: Type.Integer(),
   units: Type.Integer(),
-  avg_value: Type.Union([Money, Type.Null()]),
+  avg_value: Nullable(Money),
 };
 const SeriesResponse = Type.Object({
   from: Timestamp,

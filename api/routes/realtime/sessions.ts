@@ -1,6 +1,7 @@
 /** Sessions (session_metrics) and cart abandonment (cart_abandonment): lists and summaries. */
 import { Type } from "@sinclair/typebox";
 import {
+  ratio,
   iso,
   money,
   Money,
@@ -51,8 +52,6 @@ type SessionRow = Record<keyof typeof Session.properties, unknown> & {
   session_id: string;
 };
 type CartRow = Record<keyof typeof Cart.properties, unknown> & { abandoned_at: Date; session_id: string };
-
-const ratio = (a: number, b: number) => (b === 0 ? null : Math.round((a / b) * 10_000) / 10_000);
 
 export function sessionRoutes(app: Api, ctx: ApiContext): void {
   app.get(

@@ -1,7 +1,7 @@
 /** The batch run history (batch_runs): latest first, by job and status. */
 import { Type } from "@sinclair/typebox";
 import { plan } from "../../../batch/models.ts";
-import { OneOf, Day, PageQuery, Timestamp } from "../../params.ts";
+import { Nullable, OneOf, Day, PageQuery, Timestamp } from "../../params.ts";
 import { badField } from "../../problem.ts";
 import type { Api, ApiContext } from "../context.ts";
 import { page, pageRequest } from "../page.ts";
@@ -12,11 +12,11 @@ const Run = Type.Object({
   snapshot_date: Day,
   status: Type.String(),
   started_at: Timestamp,
-  finished_at: Type.Union([Timestamp, Type.Null()]),
-  duration_ms: Type.Union([Type.Integer(), Type.Null()]),
+  finished_at: Nullable(Timestamp),
+  duration_ms: Nullable(Type.Integer()),
   row_counts: Type.Record(Type.String(), Type.Integer()),
   tests: Type.Array(Type.Object({ model: Type.String(), name: Type.String(), failures: Type.Integer() })),
-  error: Type.Union([Type.String(), Type.Null()]),
+  error: Nullable(Type.String()),
 });
 
 function instantOf(value: unknown): Date {
@@ -44,7 +44,7 @@ export function batchRunRoutes(app: Api, ctx: ApiContext): void {
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({ data: Type.Array(Run), next_cursor: Type.Union([Type.String(), Type.Null()]) }),
+          200: Type.Object({ data: Type.Array(Run), next_cursor: Nullable(Type.String()) }),
         },
       },
     },

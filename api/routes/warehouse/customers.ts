@@ -1,6 +1,7 @@
 /** RFM (rfm_customers, rfm_segments) and customer 360 (customer_360) from the warehouse. */
 import { Type } from "@sinclair/typebox";
 import {
+  Nullable,
   OneOf,
   Day,
   iso,
@@ -68,14 +69,14 @@ const SegmentSummary = Type.Object({
 
 const Customer = Type.Object({
   user_id: Uuid,
-  first_purchase: Type.Union([Timestamp, Type.Null()]),
-  last_purchase: Type.Union([Timestamp, Type.Null()]),
+  first_purchase: Nullable(Timestamp),
+  last_purchase: Nullable(Timestamp),
   orders: Type.Integer(),
   revenue: Money,
   refunded: Money,
   net_revenue: Money,
-  avg_order_value: Type.Union([Money, Type.Null()]),
-  favourite_category: Type.Union([Type.String(), Type.Null()]),
+  avg_order_value: Nullable(Money),
+  favourite_category: Nullable(Type.String()),
   sessions: Type.Integer(),
   abandonment_rate: Rate,
 });
