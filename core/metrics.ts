@@ -3,6 +3,7 @@
  * /metrics, so one scrape config covers the whole pipeline.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { LakehouseError } from "./errors.ts";
 
 export const registry = new Registry();
 registry.setDefaultLabels({ app: "lakehouse" });
@@ -66,7 +67,20 @@ export async function serveMetrics(
       res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
     else res.writeHead(404).end();
   });
-  await new Promise<void>((resolve, reject) => server.once("error", reject).listen(port, host, resolve));
+  await new Promise<void>((resolve, reject) =>
+    server
+      .once("error", (err: NodeJS.ErrnoException) =>
+        reject(
+          err.code === "EADDRINUSE"
+            ? new LakehouseError(
+                "CONFIG_INVALID",
+                `metrics port ${port} is in use: choose another with --metrics-port`,
+              )
+            : err,
+        ),
+      )
+      .listen(port, host, resolve),
+  );
   const address = server.address();
   return {
     port: typeof address === "object" && address ? address.port : port,
