@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parseFlags, parseNumber } from "../cli/args.ts";
 import { KeyRing } from "../core/api-keys.ts";
 import { config, redactUrl } from "../core/config.ts";
-import { LakehouseError } from "../core/errors.ts";
+import { LakehouseError, portInUse } from "../core/errors.ts";
 import { componentLogger } from "../core/logger.ts";
 import { shutdownSignal } from "../core/shutdown.ts";
 import { runHistoryFile } from "../warehouse/runs-file.ts";
@@ -34,14 +34,10 @@ export async function apiCommand(args: string[]): Promise<number> {
       "API_DATABASE_URL is not set: connecting with DATABASE_URL, each connection switched to the lakehouse_reader role",
     );
 
-  let keys: KeyRing;
-  if (cfg.apiKeys) keys = new KeyRing(cfg.apiKeys);
-  else {
-    const dev = KeyRing.development();
-    keys = dev.ring;
-    // Printed once, on stderr, so it is seen but not captured with the JSON logs.
-    console.error(`API_KEYS is not set: development key (every scope) for this run: ${dev.secret}`);
-  }
+  const { ring: keys, generated } = KeyRing.fromConfig(cfg.apiKeys);
+  // Printed once, on stderr, so it is seen but not captured with the JSON logs.
+  if (generated)
+    console.error(`API_KEYS is not set: development key (every scope) for this run: ${generated}`);
 
   const realtime = cachedRealtime(pgRealtime(url, log), cfg.api.cacheTtlMs);
   const warehouse: WarehouseStore = cfg.mongoUrl
@@ -64,12 +60,7 @@ export async function apiCommand(args: string[]): Promise<number> {
     );
   } catch (err) {
     await Promise.all([app.close(), realtime.close(), warehouse.close()]);
-    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE")
-      throw new LakehouseError(
-        "CONFIG_INVALID",
-        `port ${port} is in use: choose another with --port or API_PORT`,
-      );
-    throw err;
+    throw portInUse(err as Error, port, "--port or API_PORT");
   }
   const { signal, dispose } = shutdownSignal(log);
   await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));

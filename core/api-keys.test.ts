@@ -36,6 +36,12 @@ describe("KeyRing", () => {
     expect(JSON.stringify(ring)).not.toContain("s3cr3t");
   });
 
+  it("takes the configured keys, or generates one and says so", () => {
+    expect(KeyRing.fromConfig(parseApiKeys("a:one", "API_KEYS"))).toMatchObject({ generated: undefined });
+    const { ring: dev, generated } = KeyRing.fromConfig(undefined);
+    expect(dev.identify(generated!)).toMatchObject({ name: "dev" });
+  });
+
   it("generates a development key with every scope", () => {
     const { ring: dev, secret } = KeyRing.development();
     expect(secret.length).toBeGreaterThanOrEqual(32);

@@ -73,6 +73,16 @@ export class KeyRing {
     }));
   }
 
+  /**
+   * The configured keys, or (SPEC section 2: no API_KEYS) one random development key with every
+   * scope, whose secret the caller prints once.
+   */
+  static fromConfig(entries: readonly ApiKeyEntry[] | undefined): { ring: KeyRing; generated?: string } {
+    if (entries) return { ring: new KeyRing(entries) };
+    const { ring, secret } = KeyRing.development();
+    return { ring, generated: secret };
+  }
+
   /** A ring with one random development key holding every scope, and that key's secret. */
   static development(): { ring: KeyRing; secret: string } {
     const secret = randomBytes(24).toString("base64url");

@@ -129,6 +129,13 @@ export function isRetriable(err: unknown): boolean {
   return e.cause !== undefined && e.cause !== err && isRetriable(e.cause);
 }
 
+/** A listen() that found its port taken, as one line naming what to change; anything else as it is. */
+export function portInUse(err: Error, port: number, change: string, what = "port"): Error {
+  return (err as NodeJS.ErrnoException).code === "EADDRINUSE"
+    ? new LakehouseError("CONFIG_INVALID", `${what} ${port} is in use: choose another with ${change}`)
+    : err;
+}
+
 /** Wraps anything thrown into a LakehouseError, keeping the original as `cause`. */
 export function toLakehouseError(err: unknown, fallback: ErrorCode, context?: Record<string, unknown>) {
   if (err instanceof LakehouseError) return err;

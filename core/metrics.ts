@@ -3,7 +3,7 @@
  * /metrics, so one scrape config covers the whole pipeline.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import { LakehouseError } from "./errors.ts";
+import { portInUse } from "./errors.ts";
 
 export const registry = new Registry();
 registry.setDefaultLabels({ app: "lakehouse" });
@@ -69,16 +69,7 @@ export async function serveMetrics(
   });
   await new Promise<void>((resolve, reject) =>
     server
-      .once("error", (err: NodeJS.ErrnoException) =>
-        reject(
-          err.code === "EADDRINUSE"
-            ? new LakehouseError(
-                "CONFIG_INVALID",
-                `metrics port ${port} is in use: choose another with --metrics-port`,
-              )
-            : err,
-        ),
-      )
+      .once("error", (err: Error) => reject(portInUse(err, port, "--metrics-port", "metrics port")))
       .listen(port, host, resolve),
   );
   const address = server.address();

@@ -228,15 +228,8 @@ export async function ingestCollect(args: string[]): Promise<number> {
     "max-body-mb": { type: "string", default: "5" },
     codec: { type: "string", default: "lz4" },
   });
-  const configured = config().apiKeys;
-  let keys: KeyRing;
-  if (configured) keys = new KeyRing(configured);
-  else {
-    // SPEC section 2: without API_KEYS a development key is generated and printed.
-    const dev = KeyRing.development();
-    keys = dev.ring;
-    log.warn(`API_KEYS is not set: development key for this run: ${dev.secret}`);
-  }
+  const { ring: keys, generated } = KeyRing.fromConfig(config().apiKeys);
+  if (generated) log.warn(`API_KEYS is not set: development key for this run: ${generated}`);
   const producer = await connectProducer(flags.codec);
   const app = buildCollector({
     producer,

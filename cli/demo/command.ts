@@ -5,8 +5,7 @@
  * directory); each closed day is built by the batch into the DuckDB gold warehouse; the API
  * serves it all. Ctrl-C stops every stage after its commit in flight; starting again resumes.
  */
-import { mkdir } from "node:fs/promises";
-import { mkdtemp } from "node:fs/promises";
+import { mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseFlags, parseNumber } from "../args.ts";
@@ -14,7 +13,7 @@ import { KeyRing } from "../../core/api-keys.ts";
 import { config } from "../../core/config.ts";
 import { migrate } from "../../core/db/migrate.ts";
 import { openPglite } from "../../core/db/pglite-sql.ts";
-import { LakehouseError } from "../../core/errors.ts";
+import { LakehouseError, portInUse } from "../../core/errors.ts";
 import { MemoryLog } from "../../core/eventlog/memory-log.ts";
 import type { LogConsumer } from "../../core/eventlog/port.ts";
 import { ALL_TOPICS } from "../../core/events/topics.ts";
@@ -152,10 +151,7 @@ export async function demoCommand(args: string[]): Promise<number> {
   );
 
   // API.
-  let keys: KeyRing;
-  let devKey: string | undefined;
-  if (cfg.apiKeys) keys = new KeyRing(cfg.apiKeys);
-  else ({ ring: keys, secret: devKey } = KeyRing.development());
+  const { ring: keys, generated: devKey } = KeyRing.fromConfig(cfg.apiKeys);
   const warehouse = new DuckDbWarehouse(paths.warehouse, paths.history);
   const api = await buildApi({
     realtime: cachedRealtime(pgliteRealtime(sql), cfg.api.cacheTtlMs),
@@ -175,12 +171,7 @@ export async function demoCommand(args: string[]): Promise<number> {
     await eventLog.close();
     await sql.close();
     dispose();
-    if ((err as NodeJS.ErrnoException).code === "EADDRINUSE")
-      throw new LakehouseError(
-        "CONFIG_INVALID",
-        `port ${port} is in use: choose another with --port or API_PORT`,
-      );
-    throw err;
+    throw portInUse(err as Error, port, "--port or API_PORT");
   }
   console.error(`\nGlobalMart Lakehouse demo: ${address}/docs`);
   if (devKey) console.error(`API key for this run (every scope): ${devKey}`);
