@@ -1,5 +1,6 @@
 /** Parsing of command-line values, with errors that say which flag and what was expected. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { durationMs } from "../core/duration.ts";
 import { LakehouseError } from "../core/errors.ts";
 
 function bad(flag: string, value: string, expected: string): LakehouseError {
@@ -8,10 +9,9 @@ function bad(flag: string, value: string, expected: string): LakehouseError {
 
 /** "500ms", "30s", "10m", "2h", "1d" (a bare number is seconds) to milliseconds. */
 export function parseDuration(flag: string, value: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(value.trim());
-  if (!m) throw bad(flag, value, "a duration such as 30s, 10m, 2h or 1d");
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] ?? "s"]!;
-  return Math.round(Number(m[1]) * unit);
+  const ms = durationMs(value);
+  if (ms === undefined) throw bad(flag, value, "a duration such as 30s, 10m, 2h or 1d");
+  return ms;
 }
 
 export function parseNumber(

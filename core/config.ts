@@ -7,6 +7,7 @@ import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { readFileSync } from "node:fs";
 import { parseApiKeys, type ApiKeyEntry } from "./api-keys.ts";
+import { durationMs } from "./duration.ts";
 import { LakehouseError } from "./errors.ts";
 
 export type LakeLocation =
@@ -110,16 +111,16 @@ function whole(env: Env, name: string, fallback: number, problems: Problems): nu
   return n;
 }
 
-/** "30s", "10m", "2h", "7d" to milliseconds. */
+/** A duration longer than zero ("90m", "24h", "7d"; core/duration.ts), in milliseconds. */
 function duration(env: Env, name: string, fallbackMs: number, problems: Problems): number {
   const raw = text(env, name);
   if (raw === undefined) return fallbackMs;
-  const m = /^(\d+)(s|m|h|d)$/.exec(raw);
-  if (!m || Number(m[1]) === 0) {
+  const ms = durationMs(raw);
+  if (ms === undefined || ms === 0) {
     problems.add(name, raw, "a duration such as 90m, 24h or 7d");
     return fallbackMs;
   }
-  return Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as "s"];
+  return ms;
 }
 
 function apiKeys(env: Env, problems: Problems): ApiKeyEntry[] | undefined {
