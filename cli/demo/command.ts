@@ -178,7 +178,13 @@ export async function demoCommand(args: string[]): Promise<number> {
   console.error(`data under ${cfg.dataDir}; Ctrl-C stops, npm start resumes, --reset starts over\n`);
 
   // Producer: the backfill (what the journal lacks), then real time.
-  let producedUntil = state.backfillDone ? Date.now() : p.until - p.days * DAY;
+  // Everything with an earlier event time has been produced: the days before it are closed.
+  const producedUntil = () =>
+    !state.backfillDone
+      ? p.until - p.days * DAY
+      : rate > 0
+        ? Math.max(p.until, Date.now() - 2 * 60_000)
+        : p.until;
   const producing = (async () => {
     if (!state.backfillDone) {
       const produced = await backfill(eventLog, p, signal);
@@ -188,24 +194,13 @@ export async function demoCommand(args: string[]): Promise<number> {
       await saveState(paths, state);
       log.info({ produced, records: eventLog.size }, `backfill of ${p.days} days complete`);
     }
-    if (rate > 0) {
-      const timer = setInterval(() => (producedUntil = Date.now() - 2 * 60_000), 1000);
-      try {
-        await realtime(eventLog, p, rate, state.starts, signal);
-      } finally {
-        clearInterval(timer);
-      }
-    }
+    if (rate > 0) await realtime(eventLog, p, rate, state.starts, signal);
   })();
-  void producing.then(() => {
-    if (state.backfillDone && rate === 0) producedUntil = p.until;
-  });
 
   // The batch loop and the progress line.
   const tty = process.stderr.isTTY;
   let lastLine = 0;
   const tick = setInterval(() => {
-    if (state.backfillDone && producedUntil < p.until) producedUntil = p.until;
     void (async () => {
       const runs = await history.list({ limit: 1 });
       const last = runs[0];
@@ -221,7 +216,7 @@ export async function demoCommand(args: string[]): Promise<number> {
   }, 1000);
   let batching = Promise.resolve();
   const batchTimer = setInterval(() => {
-    batching = batching.then(() => batches.tick(producedUntil)).catch(() => {});
+    batching = batching.then(() => batches.tick(producedUntil())).catch(() => {});
   }, 2000);
 
   await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
