@@ -114,8 +114,12 @@ export function timeRange(
 }
 
 /** An exact two-decimal string from a Postgres numeric (string), a DuckDB/Mongo number, or a bigint. */
+const TWO_DECIMALS = /^-?(0|[1-9]\d*)\.\d{2}$/;
+
 export function money(value: unknown): string {
   if (value === null || value === undefined) return "0.00";
+  // Postgres numeric(18,2) already reads this way: most values of a response take this path.
+  if (typeof value === "string" && TWO_DECIMALS.test(value) && value !== "-0.00") return value;
   if (typeof value === "bigint") return `${value}.00`;
   const text = typeof value === "number" ? value.toFixed(2) : typeof value === "string" ? value : "";
   const m = /^(-?)(\d+)(?:\.(\d*))?$/.exec(text);
