@@ -2,7 +2,7 @@
 import { parseDuration, parseFlags, parseInstant, parseNumber } from "../cli/args.ts";
 import { KeyRing } from "../core/api-keys.ts";
 import { config } from "../core/config.ts";
-import { LakehouseError } from "../core/errors.ts";
+import { LakehouseError, portInUse } from "../core/errors.ts";
 import { KafkaAdmin } from "../core/eventlog/kafka-admin.ts";
 import { CODECS, KafkaProducer, type Codec } from "../core/eventlog/kafka-producer.ts";
 import { componentLogger } from "../core/logger.ts";
@@ -238,7 +238,13 @@ export async function ingestCollect(args: string[]): Promise<number> {
     bodyLimitBytes: parseNumber("max-body-mb", flags["max-body-mb"], { min: 1, max: 1024 }) * 1024 * 1024,
   });
   const port = parseNumber("port", flags.port, { min: 0, max: 65535 });
-  const address = await app.listen({ port, host: flags.host });
+  let address: string;
+  try {
+    address = await app.listen({ port, host: flags.host });
+  } catch (err) {
+    await producer.close();
+    throw portInUse(err as Error, port, "--port");
+  }
   log.info(`collector listening on ${address} (POST /v1/events, GET /health, GET /metrics)`);
   const { signal, dispose } = shutdownSignal(log);
   await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
