@@ -35,4 +35,23 @@ export default tseslint.config(
     extends: [tseslint.configs.disableTypeChecked],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },
+  {
+    // The overview page's scripts run in the browser, as ES modules, with uPlot as a global.
+    files: ["dashboards/overview/*.js"],
+    languageOptions: {
+      sourceType: "module",
+      globals: Object.fromEntries(
+        [
+          "window",
+          "document",
+          "location",
+          "fetch",
+          "URLSearchParams",
+          "ResizeObserver",
+          "uPlot",
+          "setTimeout",
+        ].map((g) => [g, "readonly"]),
+      ),
+    },
+  },
 );

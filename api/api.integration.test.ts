@@ -3,64 +3,12 @@
  * lakehouse_reader role) and the MongoDB-wire server (FerretDB here), both reached through TCP
  * proxies so a test can take either away and bring it back while the API serves.
  */
-import { randomBytes } from "node:crypto";
-import { MongoClient } from "mongodb";
 import { describe, expect, it } from "vitest";
-import { localServers, requireServer, serverAddress } from "../core/local-servers.ts";
-import { testSchema } from "../stream/testing/harness.ts";
-import { apiFor, apiSuite, logger, type Stack } from "./testing/suite.ts";
-import { tcpProxy, type Proxy } from "./testing/proxy.ts";
-import { apiDataset, seedRealtime, seedWarehouse } from "./testing/seeded.ts";
-import { MongoWarehouse } from "./stores/mongo-warehouse.ts";
-import { pgRealtime } from "./stores/realtime.ts";
+import { requireServer } from "../core/local-servers.ts";
+import { openFullStack } from "./testing/full-stack.ts";
+import { apiFor, apiSuite } from "./testing/suite.ts";
 
 const available = (await requireServer("postgres")) && (await requireServer("mongo"));
-const servers = localServers();
-
-interface FullStack extends Stack {
-  pgProxy: Proxy;
-  mongoProxy: Proxy;
-}
-
-async function openFullStack(): Promise<FullStack> {
-  const ds = await apiDataset();
-  const schema = await testSchema(servers.databaseUrl, logger);
-  await seedRealtime(schema.sql, ds, logger);
-  const client = new MongoClient(servers.mongoUrl);
-  await client.connect();
-  const dbName = `api_${randomBytes(4).toString("hex")}`;
-  const db = client.db(dbName);
-  const seeded = await seedWarehouse(ds, { db }, logger);
-
-  const pgProxy = await tcpProxy(serverAddress("postgres"));
-  const mongoProxy = await tcpProxy(serverAddress("mongo"));
-  const pgUrl = new URL(schema.url);
-  pgUrl.host = `127.0.0.1:${pgProxy.port}`;
-  const mongoUrl = new URL(servers.mongoUrl);
-  mongoUrl.host = `127.0.0.1:${mongoProxy.port}`;
-  mongoUrl.pathname = `/${dbName}`;
-  const realtime = pgRealtime(pgUrl.toString(), logger, 4);
-  const warehouse = MongoWarehouse.open(mongoUrl.toString());
-  return {
-    ds,
-    sql: schema.sql,
-    realtime,
-    warehouse,
-    seeded,
-    pgProxy,
-    mongoProxy,
-    close: async () => {
-      await realtime.close();
-      await warehouse.close();
-      await pgProxy.close();
-      await mongoProxy.close();
-      await db.dropDatabase();
-      await client.close();
-      await schema.drop();
-    },
-  };
-}
-
 apiSuite("the API on Postgres and the MongoDB-wire warehouse", available, openFullStack);
 
 describe.skipIf(!available)("the API while a backing store is away", { timeout: 120_000 }, () => {

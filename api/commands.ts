@@ -51,6 +51,7 @@ export async function apiCommand(args: string[]): Promise<number> {
     maxRangeMs: cfg.api.maxRangeMs,
     rateLimitPerMinute: cfg.api.rateLimitPerMinute,
     corsOrigins: cfg.api.corsOrigins,
+    sessionSecret: cfg.api.sessionSecret,
   });
   try {
     const address = await app.listen({ port, host: flags.host });

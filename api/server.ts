@@ -5,6 +5,7 @@
  * the response schema (nothing a schema does not list leaves), metrics. Every error is a
  * problem+json body from problem.ts.
  */
+import cookie from "@fastify/cookie";
 import cors from "@fastify/cors";
 import helmet from "@fastify/helmet";
 import rateLimit from "@fastify/rate-limit";
@@ -19,8 +20,10 @@ import type { Logger } from "../core/logger.ts";
 import { collectProcessMetrics, counter, histogram } from "../core/metrics.ts";
 import { problem, PROBLEM_TYPE, toProblem } from "./problem.ts";
 import { ProblemSchema } from "./problem-schema.ts";
+import { SESSION_COOKIE, SessionSigner } from "./session.ts";
 import type { Api, ApiContext } from "./routes/context.ts";
 import { opsRoutes } from "./routes/ops.ts";
+import { overviewRoutes } from "./routes/overview.ts";
 import { anomalyRoutes } from "./routes/realtime/anomalies.ts";
 import { funnelRoutes } from "./routes/realtime/funnel.ts";
 import { inventoryRoutes } from "./routes/realtime/inventory.ts";
@@ -55,6 +58,8 @@ export interface ApiOptions extends Omit<ApiContext, "now"> {
   /** Requests per minute per key (per address without a key); 0 = no limit. */
   rateLimitPerMinute: number;
   corsOrigins?: string[] | undefined;
+  /** Signs the overview page's session cookies (API_SESSION_SECRET); unset = random per process. */
+  sessionSecret?: string | undefined;
   now?: () => number;
 }
 
@@ -89,10 +94,11 @@ function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
   );
 }
 
-function identify(keys: KeyRing, req: FastifyRequest): Identity | undefined {
+/** The caller: a key in the headers, else the overview page's session cookie. */
+function identify(keys: KeyRing, sessions: SessionSigner, req: FastifyRequest): Identity | undefined {
   if (req.identity === undefined) {
     const given = presentedKey(req.headers);
-    req.identity = given === undefined ? undefined : keys.identify(given);
+    req.identity = given === undefined ? sessions.verify(req.cookies[SESSION_COOKIE]) : keys.identify(given);
   }
   return req.identity;
 }
@@ -116,6 +122,9 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorateRequest("identity", undefined);
+  const sessions = new SessionSigner(options.keys, options.sessionSecret, ctx.now);
+  const who = (req: FastifyRequest) => identify(options.keys, sessions, req);
+  await app.register(cookie);
 
   await app.register(helmet, {
     // The docs page loads its own scripts and styles from this origin only.
@@ -124,6 +133,8 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:"],
+        // The API is often reached over plain http on a private network; upgrading would break it.
+        "upgrade-insecure-requests": null,
       },
     },
   });
@@ -138,8 +149,8 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
       max: options.rateLimitPerMinute,
       timeWindow: 60_000,
       keyGenerator: (req) => {
-        const who = identify(options.keys, req);
-        return who ? `key:${who.name}` : `addr:${req.ip}`;
+        const caller = who(req);
+        return caller ? `key:${caller.name}` : `addr:${req.ip}`;
       },
       errorResponseBuilder: (_req, context) =>
         Object.assign(
@@ -154,11 +165,11 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
   app.addHook("onRequest", async (req) => {
     const scope = req.routeOptions.config.scope;
     if (scope === undefined) return;
-    const who = identify(options.keys, req);
-    if (!who)
+    const caller = who(req);
+    if (!caller)
       throw new LakehouseError("UNAUTHORIZED", "send a valid API key as X-API-Key or Authorization: Bearer");
-    if (!who.scopes.has(scope))
-      throw new LakehouseError("FORBIDDEN", `the key "${who.name}" lacks the ${scope} scope`);
+    if (!caller.scopes.has(scope))
+      throw new LakehouseError("FORBIDDEN", `the key "${caller.name}" lacks the ${scope} scope`);
   });
 
   app.addHook("onResponse", async (req, reply) => {
@@ -216,7 +227,7 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
   documented.set(app, registered);
   // Every documented route answers errors as problems, and says which scope it needs.
   app.addHook("onRoute", (route) => {
-    if (route.url.startsWith("/docs") || route.url === "/openapi.json") return;
+    if (route.url.startsWith("/docs") || route.schema?.hide === true) return;
     for (const m of [route.method].flat()) if (m !== "HEAD") registered.push(`${m} ${route.url}`);
     if (route.schema === undefined) return;
     const scope = route.config?.scope;
@@ -251,6 +262,7 @@ export async function buildApi(options: ApiOptions): Promise<Api> {
     batchRunRoutes,
   ])
     register(app, ctx);
+  await overviewRoutes(app, sessions, who);
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
   await app.ready();
   return app;

@@ -93,6 +93,20 @@ export class KeyRing {
     return this.keys.length;
   }
 
+  /** The identity of the key called `name`, if the ring holds it. */
+  named(name: string): Identity | undefined {
+    return this.keys.find((k) => k.identity.name === name)?.identity;
+  }
+
+  /**
+   * A short digest of the key called `name`'s secret (not reversible, not enough to
+   * authenticate): a session cookie carries it so that rotating the secret ends the session.
+   */
+  fingerprint(name: string): string | undefined {
+    const key = this.keys.find((k) => k.identity.name === name);
+    return key && createHash("sha256").update(key.digest).digest("base64url").slice(0, 16);
+  }
+
   /** The key's identity, or undefined. Every digest is compared, whichever matches. */
   identify(secret: string): Identity | undefined {
     const candidate = digest(secret);

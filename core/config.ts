@@ -51,6 +51,8 @@ export interface ApiSettings {
   rateLimitPerMinute: number;
   /** How long a real-time query's answer is reused; 0 = never. */
   cacheTtlMs: number;
+  /** Signs the overview page's session cookies; unset = random per process (sessions end at restart). */
+  sessionSecret: string | undefined;
 }
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
@@ -109,6 +111,16 @@ function whole(env: Env, name: string, fallback: number, problems: Problems): nu
     return fallback;
   }
   return n;
+}
+
+/** A secret of at least `min` characters; a problem never repeats its value. */
+function secret(env: Env, name: string, min: number, problems: Problems): string | undefined {
+  const raw = text(env, name);
+  if (raw !== undefined && raw.length < min) {
+    problems.list.push(`${name}: expected at least ${min} characters (got ${raw.length})`);
+    return undefined;
+  }
+  return raw;
 }
 
 /** A duration longer than zero ("90m", "24h", "7d"; core/duration.ts), in milliseconds. */
@@ -248,6 +260,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxRangeMs: duration(env, "API_MAX_RANGE", 7 * 86_400_000, problems),
       rateLimitPerMinute: whole(env, "API_RATE_LIMIT", 1200, problems),
       cacheTtlMs: whole(env, "API_CACHE_TTL_MS", 1000, problems),
+      sessionSecret: secret(env, "API_SESSION_SECRET", 32, problems),
     },
     batchTimeZone: timeZone(env, problems),
     batchCron: cron(env, problems),
@@ -302,6 +315,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     api: {
       ...c.api,
       databaseUrl: c.api.databaseUrl === undefined ? "(DATABASE_URL)" : redactUrl(c.api.databaseUrl),
+      sessionSecret: c.api.sessionSecret === undefined ? "(random per process)" : "***",
     },
     batchTimeZone: c.batchTimeZone,
     batchCron: c.batchCron,

@@ -2,6 +2,7 @@
  * Where the real local servers are, for integration tests and services/probe.ts. Reads the
  * SPEC variables, falling back to the addresses services/services.sh starts them on.
  */
+import { existsSync } from "node:fs";
 import { connect } from "node:net";
 
 type Env = Record<string, string | undefined>;
@@ -17,6 +18,8 @@ export interface LocalServers {
     forcePathStyle: true;
   };
   mongoUrl: string;
+  /** Prometheus's HTTP API (services.sh starts it, scraping the targets tests register). */
+  prometheusUrl: string;
 }
 
 export function localServers(env: Env = process.env): LocalServers {
@@ -31,10 +34,11 @@ export function localServers(env: Env = process.env): LocalServers {
       forcePathStyle: true,
     },
     mongoUrl: env.MONGO_URL ?? "mongodb://127.0.0.1:27017/lakehouse",
+    prometheusUrl: env.PROMETHEUS_URL ?? "http://127.0.0.1:9090",
   };
 }
 
-export type ServerName = "kafka" | "postgres" | "s3" | "mongo";
+export type ServerName = "kafka" | "postgres" | "s3" | "mongo" | "prometheus";
 
 export function serverAddress(
   name: ServerName,
@@ -53,6 +57,8 @@ export function serverAddress(
       return hostPort(servers.s3.endpoint, 80);
     case "mongo":
       return hostPort(servers.mongoUrl, 27017);
+    case "prometheus":
+      return hostPort(servers.prometheusUrl, 9090);
   }
 }
 
@@ -82,4 +88,23 @@ export async function requireServer(name: ServerName, env: Env = process.env): P
   if (env.CI === "true") throw new Error(`${reason}; CI=true, so a missing server fails the test`);
   console.warn(`skipping: ${reason}`);
   return false;
+}
+
+/** Debian's Chromium for the browser tests (CHROMIUM_PATH overrides), or undefined to skip. */
+export function requireChromium(env: Env = process.env): string | undefined {
+  const path = env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+  if (existsSync(path)) return path;
+  const reason = `Chromium is not at ${path} (npm run services:install installs Debian's chromium)`;
+  if (env.CI === "true") throw new Error(`${reason}; CI=true, so a missing browser fails the test`);
+  console.warn(`skipping: ${reason}`);
+  return undefined;
+}
+
+/** The secret services.sh's Prometheus sends as a Bearer key when it scrapes a test's API. */
+export const PROMETHEUS_SCRAPE_KEY = "lakehouse-local-prometheus";
+
+/** Where services.sh's Prometheus looks for scrape targets (file service discovery). */
+export function prometheusTargetsDir(env: Env = process.env): string {
+  const cache = env.LAKEHOUSE_CACHE ?? `${env.XDG_CACHE_HOME ?? `${env.HOME ?? "/root"}/.cache`}/lakehouse`;
+  return `${cache}/run/prometheus/targets`;
 }

@@ -90,9 +90,24 @@ async function mongo(): Promise<string> {
   }
 }
 
-const checks: Record<ServerName, () => Promise<string>> = { postgres, kafka, s3, mongo };
+async function prometheus(): Promise<string> {
+  const res = await fetch(new URL("/api/v1/status/buildinfo", servers.prometheusUrl), {
+    signal: AbortSignal.timeout(2000),
+  });
+  if (!res.ok) throw Object.assign(new Error(`HTTP ${res.status}`), { retriable: true });
+  const body = (await res.json()) as { data?: { version?: string } };
+  return `Prometheus ${body.data?.version ?? "?"}`;
+}
 
-const PID_FILES: Record<ServerName, string> = { kafka: "kafka", s3: "minio", mongo: "mongo", postgres: "" };
+const checks: Record<ServerName, () => Promise<string>> = { postgres, kafka, s3, mongo, prometheus };
+
+const PID_FILES: Record<ServerName, string> = {
+  kafka: "kafka",
+  s3: "minio",
+  mongo: "mongo",
+  prometheus: "prometheus",
+  postgres: "",
+};
 
 function pidOf(name: ServerName): string | undefined {
   try {

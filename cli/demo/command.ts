@@ -161,6 +161,7 @@ export async function demoCommand(args: string[]): Promise<number> {
     maxRangeMs: cfg.api.maxRangeMs,
     rateLimitPerMinute: cfg.api.rateLimitPerMinute,
     corsOrigins: cfg.api.corsOrigins,
+    sessionSecret: cfg.api.sessionSecret,
   });
   let address: string;
   try {
@@ -173,8 +174,8 @@ export async function demoCommand(args: string[]): Promise<number> {
     dispose();
     throw portInUse(err as Error, port, "--port or API_PORT");
   }
-  console.error(`\nGlobalMart Lakehouse demo: ${address}/docs`);
-  if (devKey) console.error(`API key for this run (every scope): ${devKey}`);
+  console.error(`\nGlobalMart Lakehouse demo: open ${address}/ (API reference at ${address}/docs)`);
+  if (devKey) console.error(`API key for this run (every scope; paste it to sign in): ${devKey}`);
   console.error(`data under ${cfg.dataDir}; Ctrl-C stops, npm start resumes, --reset starts over\n`);
 
   // Producer: the backfill (what the journal lacks), then real time.
