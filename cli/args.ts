@@ -41,3 +41,19 @@ export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(ar
     throw new LakehouseError("CONFIG_INVALID", err instanceof Error ? err.message : String(err));
   }
 }
+
+/** `--metrics-port` and `--metrics-host` of a service without an HTTP server of its own. */
+export const metricsFlags = (port: number) =>
+  ({
+    "metrics-port": { type: "string", default: String(port) },
+    "metrics-host": { type: "string", default: "127.0.0.1" },
+  }) as const;
+
+/** Where `metricsFlags` say to serve /metrics. */
+export const metricsAddress = (flags: {
+  "metrics-port": string;
+  "metrics-host": string;
+}): [number, string] => [
+  parseNumber("metrics-port", flags["metrics-port"], { min: 0, max: 65535 }),
+  flags["metrics-host"],
+];

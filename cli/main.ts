@@ -59,7 +59,8 @@ export const commands: Record<string, Command> = {
   "sink run": {
     summary:
       "lake sink: every event and DLQ record into bronze Parquet under LAKE_URI, exactly once; [--group lake-sink] " +
-      "[--max-delay 60s] [--max-rows 1000000] [--max-mb 256] [--work-dir DIR] [--topic-prefix P] [--instance-id ID]",
+      "[--max-delay 60s] [--max-rows 1000000] [--max-mb 256] [--work-dir DIR] [--topic-prefix P] [--instance-id ID] " +
+      "[--metrics-port 9465] [--metrics-host 127.0.0.1]",
     run: async (args) => (await import("../lake/commands.ts")).sinkRun(args),
   },
   "lake compact": {
@@ -69,7 +70,8 @@ export const commands: Record<string, Command> = {
   },
   api: {
     summary:
-      "REST API over the real-time tables and the warehouse, with OpenAPI (/openapi.json) and docs (/docs); [--port 8080] [--host 0.0.0.0]",
+      "REST API over the real-time tables and the warehouse, with the overview page (/), OpenAPI (/openapi.json) " +
+      "and docs (/docs); [--port 8080] [--host 0.0.0.0]",
     run: async (args) => (await import("../api/commands.ts")).apiCommand(args),
   },
   demo: {

@@ -2,7 +2,8 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseDuration, parseFlags, parseNumber } from "../cli/args.ts";
+import { metricsAddress, metricsFlags, parseDuration, parseFlags, parseNumber } from "../cli/args.ts";
+import { serveMetrics } from "../core/metrics.ts";
 import { config } from "../core/config.ts";
 import { LakehouseError } from "../core/errors.ts";
 import { KafkaLogConsumer } from "../core/eventlog/kafka-consumer.ts";
@@ -27,6 +28,7 @@ export async function sinkRun(args: string[]): Promise<number> {
     "work-dir": { type: "string" },
     "topic-prefix": { type: "string", default: "" },
     "instance-id": { type: "string" },
+    ...metricsFlags(9465),
   });
   const brokers = config().kafkaBrokers;
   if (!brokers)
@@ -39,6 +41,7 @@ export async function sinkRun(args: string[]): Promise<number> {
     maxRows: parseNumber("max-rows", flags["max-rows"], { min: 1 }),
     maxBytes: parseNumber("max-mb", flags["max-mb"], { min: 1, max: 4096 }) * 1024 * 1024,
   };
+  const metrics = await serveMetrics(...metricsAddress(flags));
   const { signal, dispose } = shutdownSignal(log);
   const store = openStore(log, signal);
   const workDir = flags["work-dir"] ?? (await mkdtemp(join(tmpdir(), "lakehouse-sink-")));
@@ -47,7 +50,7 @@ export async function sinkRun(args: string[]): Promise<number> {
   const topics = ALL_TOPICS.map((t) => topicPrefix + t);
   const sink = new LakeSink({ group: flags.group, topicPrefix, store, writer, rotation, logger: log });
   log.info(
-    { lake: store.uri, group: flags.group, rotation },
+    { lake: store.uri, group: flags.group, rotation, metricsPort: metrics.port },
     `lake sink: ${topics.join(", ")} -> ${store.uri}`,
   );
   const consumer = await retry(
@@ -73,6 +76,7 @@ export async function sinkRun(args: string[]): Promise<number> {
     await consumer.close();
     writer.close();
     await store.close();
+    await metrics.close();
     dispose();
   }
 }

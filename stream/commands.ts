@@ -1,6 +1,6 @@
 /** `lakehouse stream run` (SPEC sections 4 and 7): the stream worker with bounded restarts. */
 import { hostname } from "node:os";
-import { parseDuration, parseFlags, parseNumber } from "../cli/args.ts";
+import { metricsAddress, metricsFlags, parseDuration, parseFlags, parseNumber } from "../cli/args.ts";
 import { config, redactUrl } from "../core/config.ts";
 import { migrate } from "../core/db/migrate.ts";
 import { connectPool } from "../core/db/pool.ts";
@@ -28,8 +28,7 @@ export async function streamRun(args: string[]): Promise<number> {
     "batch-size": { type: "string", default: String(d.batchSize) },
     "topic-prefix": { type: "string", default: "" },
     "instance-id": { type: "string" },
-    "metrics-port": { type: "string", default: "9464" },
-    "metrics-host": { type: "string", default: "127.0.0.1" },
+    ...metricsFlags(9464),
     "max-restarts": { type: "string", default: "5" },
     "snapshot-log-bytes": { type: "string", default: String(d.snapshotLogBytes) },
   });
@@ -61,10 +60,7 @@ export async function streamRun(args: string[]): Promise<number> {
   };
   const maxRestarts = parseNumber("max-restarts", flags["max-restarts"], { min: 0 });
   const { signal, dispose } = shutdownSignal(log);
-  const metrics = await serveMetrics(
-    parseNumber("metrics-port", flags["metrics-port"], { min: 0, max: 65535 }),
-    flags["metrics-host"],
-  );
+  const metrics = await serveMetrics(...metricsAddress(flags));
   log.info(
     { metricsPort: metrics.port, database: redactUrl(databaseUrl), ...options },
     "stream worker starting",

@@ -16,6 +16,8 @@ import { pgRealtime } from "../stores/realtime.ts";
 const servers = localServers();
 
 export interface FullStack extends Stack {
+  /** The test schema's own URL (its search_path), straight to Postgres. */
+  schemaUrl: string;
   pgProxy: Proxy;
   mongoProxy: Proxy;
 }
@@ -42,6 +44,7 @@ export async function openFullStack(): Promise<FullStack> {
   return {
     ds,
     sql: schema.sql,
+    schemaUrl: schema.url,
     realtime,
     warehouse,
     seeded,

@@ -8,7 +8,7 @@ import type { Dashboard } from "@grafana/schema";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { DASHBOARDS } from "./src/all.ts";
-import { SCHEMA_VERSION } from "./src/kit.ts";
+import { GRAFANA_VERSION, SCHEMA_VERSION } from "./src/kit.ts";
 import { expandSqlMacros, interpolate, type ExpandContext } from "./testing/expand.ts";
 import { fieldsNamed, panelsOf, problems } from "./testing/structure.ts";
 
@@ -91,6 +91,55 @@ describe("the Grafana dashboards", () => {
     expect(fieldsNamed(gmv)).toEqual(["gmv"]);
     const cohorts = panelsOf(DASHBOARDS["customers.json"]).find((p) => p.title === "Cohort retention")!;
     expect(fieldsNamed(cohorts)).toEqual(["months_since_first", "cohort_month", "retention"]);
+  });
+});
+
+describe("docker-compose.yml's Grafana and Prometheus", () => {
+  interface Service {
+    image?: string;
+    environment?: Record<string, string>;
+    volumes?: string[];
+    expose?: string[];
+    command?: string[];
+  }
+  const compose = parse(readFileSync(here("../../docker-compose.yml"), "utf8")) as {
+    services: Record<string, Service>;
+  };
+  const grafana = compose.services.grafana!;
+
+  it("runs the Grafana the dashboards are typed for, with the Infinity plugin pinned", () => {
+    expect(grafana.image).toBe(`grafana/grafana:${GRAFANA_VERSION}`);
+    expect(grafana.environment?.GF_INSTALL_PLUGINS).toMatch(
+      /^yesoreyeram-infinity-datasource \d+\.\d+\.\d+$/,
+    );
+  });
+
+  it("mounts the provisioning and the dashboards where the provider reads them, and sets every variable they use", () => {
+    const mounts: Record<string, string> = Object.fromEntries(
+      (grafana.volumes ?? []).map((v) => {
+        const [source, target] = v.split(":");
+        return [target!, source!];
+      }),
+    );
+    expect(mounts["/etc/grafana/provisioning"]).toBe("./dashboards/grafana/provisioning");
+    const provider = parse(readFileSync(here("provisioning/dashboards/lakehouse.yaml"), "utf8")) as {
+      providers: { options: { path: string } }[];
+    };
+    expect(mounts[provider.providers[0]!.options.path]).toBe("./dashboards/grafana/dashboards");
+    const text = readFileSync(here("provisioning/datasources/lakehouse.yaml"), "utf8");
+    for (const [, name] of text.matchAll(/\$\{(\w+)\}/g))
+      expect(grafana.environment, name).toHaveProperty(name!);
+  });
+
+  it("scrapes every project service that serves /metrics", () => {
+    const config = parse(readFileSync(here("../prometheus/prometheus.yml"), "utf8")) as {
+      scrape_configs: { static_configs: { targets: string[] }[] }[];
+    };
+    const targets = config.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
+    expect(targets.sort()).toEqual(["api:8080", "lake-sink:9465", "stream:9464"]);
+    for (const t of targets) expect(compose.services).toHaveProperty(t.split(":")[0]!);
+    expect(compose.services.stream!.expose).toContain("9464");
+    expect(compose.services["lake-sink"]!.expose).toContain("9465");
   });
 });
 

@@ -15,7 +15,7 @@ export type Target = Record<string, unknown> & {
 export const panelsOf = (d: Dashboard): Panel[] =>
   (d.panels ?? []).flatMap((p) => (p.type === "row" ? (p as { panels: Panel[] }).panels : [p as Panel]));
 
-export const targetsOf = (p: Panel): Target[] => (p.targets ?? []);
+export const targetsOf = (p: Panel): Target[] => p.targets ?? [];
 
 /** The query text of a target, whatever its datasource. */
 export const queryText = (t: Target): string => {
@@ -54,7 +54,7 @@ export function problems(d: Dashboard, datasourceUids: ReadonlySet<string>): str
       const uid = t.datasource?.uid;
       if (!uid || !datasourceUids.has(uid)) found.push(`${where}: datasource ${uid} is not provisioned`);
     }
-    const panelUid = (p.datasource)?.uid;
+    const panelUid = p.datasource?.uid;
     if (panelUid && panelUid !== "-- Mixed --" && !datasourceUids.has(panelUid))
       found.push(`${where}: panel datasource ${panelUid} is not provisioned`);
     for (const text of [p.title ?? "", ...targets.map(queryText)])
