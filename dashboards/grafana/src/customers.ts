@@ -4,7 +4,7 @@
  * panel asks for a page that holds its whole answer.
  */
 import { SEGMENTS } from "../../../api/routes/warehouse/customers.ts";
-import { api, customVariable, dashboard, textVariable } from "./kit.ts";
+import { api, customVariable, dashboard, textVariable, unitOf } from "./kit.ts";
 
 export default dashboard({
   uid: "globalmart-customers",
@@ -79,12 +79,7 @@ export default dashboard({
             { selector: "revenue", type: "number" },
           ]),
         ],
-        overrides: [
-          {
-            matcher: { id: "byName", options: "revenue" },
-            properties: [{ id: "unit", value: "currencyUSD" }],
-          },
-        ],
+        overrides: [unitOf("revenue", "currencyUSD")],
       },
       {
         title: "Cohort retention",
@@ -144,16 +139,7 @@ export default dashboard({
             { selector: "refund_rate", type: "number" },
           ]),
         ],
-        overrides: [
-          {
-            matcher: { id: "byName", options: "view_to_purchase" },
-            properties: [{ id: "unit", value: "percentunit" }],
-          },
-          {
-            matcher: { id: "byName", options: "refund_rate" },
-            properties: [{ id: "unit", value: "percentunit" }],
-          },
-        ],
+        overrides: [unitOf("view_to_purchase", "percentunit"), unitOf("refund_rate", "percentunit")],
       },
     ],
     [

@@ -1,6 +1,6 @@
 /** 2. Fraud and anomalies: what the six anomaly rules flagged, and how much money it concerns. */
 import { ANOMALY_TYPES } from "../../../core/anomaly-rules.ts";
-import { customVariable, dashboard, sql } from "./kit.ts";
+import { customVariable, dashboard, sql, unitOf } from "./kit.ts";
 
 const flagged =
   "FROM transaction_anomalies WHERE $__timeFilter(event_time) AND anomaly_type IN ($anomaly_type)";
@@ -49,12 +49,7 @@ export default dashboard({
           ["flagged_share", "Revenue flagged"],
           ["flagged_transactions", "Transactions flagged"],
         ],
-        overrides: [
-          {
-            matcher: { id: "byName", options: "flagged_transactions" },
-            properties: [{ id: "unit", value: "short" }],
-          },
-        ],
+        overrides: [unitOf("flagged_transactions", "short")],
       },
     ],
     [

@@ -1,5 +1,5 @@
 /** 3. Inventory: stock that crossed a threshold, the stock of what sells, and this hour's velocity. */
-import { dashboard, sql } from "./kit.ts";
+import { colorOf, dashboard, sql } from "./kit.ts";
 import { category } from "./variables.ts";
 
 const alerts = `FROM low_stock_alerts a JOIN products p USING (product_id)
@@ -29,16 +29,7 @@ export default dashboard({
           ["critical", "Critical"],
           ["low", "Low"],
         ],
-        overrides: [
-          {
-            matcher: { id: "byName", options: "critical" },
-            properties: [{ id: "color", value: { mode: "fixed", fixedColor: "red" } }],
-          },
-          {
-            matcher: { id: "byName", options: "low" },
-            properties: [{ id: "color", value: { mode: "fixed", fixedColor: "orange" } }],
-          },
-        ],
+        overrides: [colorOf("critical", "red"), colorOf("low", "orange")],
       },
       {
         title: "Low-stock alerts",

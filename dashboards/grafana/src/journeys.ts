@@ -1,5 +1,5 @@
 /** 4. Journeys: the funnel, sessions and abandoned carts, from the session and funnel operators. */
-import { dashboard, sql } from "./kit.ts";
+import { colorOf, dashboard, sql, unitOf } from "./kit.ts";
 
 const sessions = "FROM session_metrics WHERE $__timeFilter(session_start)";
 
@@ -70,12 +70,7 @@ export default dashboard({
             "time_series",
           ),
         ],
-        overrides: [
-          {
-            matcher: { id: "byName", options: "purchasing" },
-            properties: [{ id: "color", value: { mode: "fixed", fixedColor: "green" } }],
-          },
-        ],
+        overrides: [colorOf("purchasing", "green")],
       },
       {
         title: "Session length",
@@ -114,16 +109,7 @@ export default dashboard({
           ["abandonment_rate", "Abandonment"],
           ["value_left", "Left in carts"],
         ],
-        overrides: [
-          {
-            matcher: { id: "byName", options: "abandonment_rate" },
-            properties: [{ id: "unit", value: "percentunit" }],
-          },
-          {
-            matcher: { id: "byName", options: "value_left" },
-            properties: [{ id: "unit", value: "currencyUSD" }],
-          },
-        ],
+        overrides: [unitOf("abandonment_rate", "percentunit"), unitOf("value_left", "currencyUSD")],
       },
     ],
   ],

@@ -92,6 +92,20 @@ export interface PanelSpec {
   transformations?: DataTransformerConfig[];
 }
 
+type Override = FieldConfigSource["overrides"][number];
+
+/** An override: the field called `field` drawn in a fixed colour. */
+export const colorOf = (field: string, color: string): Override => ({
+  matcher: { id: "byName", options: field },
+  properties: [{ id: "color", value: { mode: "fixed", fixedColor: color } }],
+});
+
+/** An override: the field called `field` in its own unit. */
+export const unitOf = (field: string, unit: string): Override => ({
+  matcher: { id: "byName", options: field },
+  properties: [{ id: "unit", value: unit }],
+});
+
 const REF_IDS = "ABCDEFGHIJ";
 
 function toPanel(spec: PanelSpec, id: number, x: number, y: number): Panel {

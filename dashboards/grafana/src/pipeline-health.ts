@@ -3,7 +3,7 @@
  * late events per topic (the stream's own operational_metrics), batch runs (the API), and the
  * API's request rate and p99.
  */
-import { api, dashboard, promql, sql } from "./kit.ts";
+import { api, dashboard, promql, sql, unitOf } from "./kit.ts";
 
 const p99 = (metric: string, by = "") =>
   `histogram_quantile(0.99, sum by (le${by}) (rate(${metric}_bucket[$__rate_interval])))`;
@@ -89,9 +89,7 @@ export default dashboard({
             { selector: "error", type: "string" },
           ]),
         ],
-        overrides: [
-          { matcher: { id: "byName", options: "duration_ms" }, properties: [{ id: "unit", value: "ms" }] },
-        ],
+        overrides: [unitOf("duration_ms", "ms")],
       },
       {
         title: "API requests per second and p99",

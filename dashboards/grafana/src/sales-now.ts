@@ -1,5 +1,5 @@
 /** 1. Sales now: what the shop sells this minute, from the stream's sales, payment and refund tables. */
-import { customVariable, dashboard, sql } from "./kit.ts";
+import { colorOf, customVariable, dashboard, sql } from "./kit.ts";
 import { category, country, SALES_FILTER } from "./variables.ts";
 
 const inRange = `FROM sales_metrics WHERE $__timeFilter(window_start) AND ${SALES_FILTER}`;
@@ -151,12 +151,7 @@ export default dashboard({
             "time_series",
           ),
         ],
-        overrides: [
-          {
-            matcher: { id: "byName", options: "refunded" },
-            properties: [{ id: "color", value: { mode: "fixed", fixedColor: "red" } }],
-          },
-        ],
+        overrides: [colorOf("refunded", "red")],
       },
     ],
   ],
