@@ -5,7 +5,7 @@ import { KeyRing } from "../core/api-keys.ts";
 import { config, redactUrl } from "../core/config.ts";
 import { LakehouseError, portInUse } from "../core/errors.ts";
 import { componentLogger } from "../core/logger.ts";
-import { shutdownSignal } from "../core/shutdown.ts";
+import { runService, stopped } from "../core/service.ts";
 import { runHistoryFile } from "../warehouse/runs-file.ts";
 import { buildApi } from "./server.ts";
 import { DuckDbWarehouse } from "./stores/duckdb-warehouse.ts";
@@ -53,20 +53,25 @@ export async function apiCommand(args: string[]): Promise<number> {
     corsOrigins: cfg.api.corsOrigins,
     sessionSecret: cfg.api.sessionSecret,
   });
-  try {
-    const address = await app.listen({ port, host: flags.host });
-    log.info(
-      { database: redactUrl(url), warehouse: warehouse.kind, keys: keys.size },
-      `API listening on ${address} (docs at /docs, OpenAPI at /openapi.json)`,
-    );
-  } catch (err) {
-    await Promise.all([app.close(), realtime.close(), warehouse.close()]);
-    throw portInUse(err as Error, port, "--port or API_PORT");
-  }
-  const { signal, dispose } = shutdownSignal(log);
-  await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
-  await app.close(); // answers the requests in flight, refuses new ones with 503
-  await Promise.all([realtime.close(), warehouse.close()]);
-  dispose();
-  return 0;
+  return runService({
+    name: "API",
+    logger: log,
+    run: async ({ signal, ready }) => {
+      try {
+        const address = await app.listen({ port, host: flags.host });
+        log.info(
+          { database: redactUrl(url), warehouse: warehouse.kind, keys: keys.size },
+          `API listening on ${address} (overview at /, docs at /docs, OpenAPI at /openapi.json)`,
+        );
+      } catch (err) {
+        throw portInUse(err as Error, port, "--port or API_PORT");
+      } finally {
+        ready();
+      }
+      await stopped(signal);
+    },
+  }).finally(async () => {
+    await app.close(); // answers the requests in flight, refuses new ones with 503
+    await Promise.all([realtime.close(), warehouse.close()]);
+  });
 }

@@ -9,7 +9,7 @@ import { componentLogger } from "../core/logger.ts";
 import { openStore } from "../lake/store/open.ts";
 import { MongoClient } from "mongodb";
 import { retry } from "../core/retry.ts";
-import { shutdownSignal } from "../core/shutdown.ts";
+import { runService, stopped } from "../core/service.ts";
 import { fileRunHistory, runHistoryFile } from "../warehouse/runs-file.ts";
 import { mongoRunHistory } from "../warehouse/runs.ts";
 import { runDate, type BatchEnv } from "./run-date.ts";
@@ -107,19 +107,19 @@ export async function batchSchedule(args: string[]): Promise<number> {
   const flags = parseFlags(args, { job: { type: "string" }, products: { type: "string" } });
   const cfg = config();
   const env = await openBatchEnv(flags.products);
-  const { signal, dispose } = shutdownSignal(log);
-  const scheduler = startScheduler(env, {
-    cron: cfg.batchCron,
-    timeZone: cfg.batchTimeZone,
-    job: flags.job,
+  return runService({
+    name: "batch scheduler",
     logger: log,
-  });
-  try {
-    await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
-    return 0;
-  } finally {
-    await scheduler.stop();
-    await env.close();
-    dispose();
-  }
+    run: async ({ signal, ready }) => {
+      const scheduler = startScheduler(env, {
+        cron: cfg.batchCron,
+        timeZone: cfg.batchTimeZone,
+        job: flags.job,
+        logger: log,
+      });
+      ready();
+      await stopped(signal);
+      await scheduler.stop();
+    },
+  }).finally(() => env.close());
 }

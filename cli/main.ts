@@ -60,7 +60,7 @@ export const commands: Record<string, Command> = {
     summary:
       "lake sink: every event and DLQ record into bronze Parquet under LAKE_URI, exactly once; [--group lake-sink] " +
       "[--max-delay 60s] [--max-rows 1000000] [--max-mb 256] [--work-dir DIR] [--topic-prefix P] [--instance-id ID] " +
-      "[--metrics-port 9465] [--metrics-host 127.0.0.1]",
+      "[--metrics-port 9465] [--metrics-host 127.0.0.1] [--max-restarts 5]",
     run: async (args) => (await import("../lake/commands.ts")).sinkRun(args),
   },
   "lake compact": {
@@ -76,8 +76,9 @@ export const commands: Record<string, Command> = {
   },
   demo: {
     summary:
-      "the whole pipeline embedded (npm start): backfill, real time, stream, lake, batch, API; " +
-      "[--days 3] [--rate 50] [--users 20000] [--products 2000] [--per-day 5000] [--seed 42] [--port 8080] [--reset]",
+      "the whole pipeline embedded (npm start): backfill, real time, stream, lake, batch, API and overview page; " +
+      "[--days 3] [--rate 50] [--users 20000] [--products 2000] [--per-day 5000] [--seed 42] [--port 8080] " +
+      "[--collector-port N] [--reset]",
     run: async (args) => (await import("./demo/command.ts")).demoCommand(args),
   },
   config: {

@@ -48,12 +48,13 @@ export function histogram<L extends string>(
 }
 
 /**
- * Serves /metrics (and /health) on `port` for services without an HTTP server of their own
- * (stream worker, sink). Port 0 picks a free one; the returned close() stops it.
+ * Serves /metrics (and /health: 200 once `ready()`, 503 before) on `port` for services without
+ * an HTTP server of their own (stream worker, sink). Port 0 picks a free one; close() stops it.
  */
 export async function serveMetrics(
   port: number,
   host = "127.0.0.1",
+  ready: () => boolean = () => true,
 ): Promise<{ port: number; close: () => Promise<void> }> {
   const { createServer } = await import("node:http");
   collectProcessMetrics();
@@ -63,9 +64,12 @@ export async function serveMetrics(
         (text) => res.writeHead(200, { "content-type": registry.contentType }).end(text),
         (err: Error) => res.writeHead(500).end(err.message),
       );
-    } else if (req.url === "/health")
-      res.writeHead(200, { "content-type": "application/json" }).end('{"status":"ok"}');
-    else res.writeHead(404).end();
+    } else if (req.url === "/health") {
+      const up = ready();
+      res
+        .writeHead(up ? 200 : 503, { "content-type": "application/json" })
+        .end(up ? '{"status":"ok"}' : '{"status":"starting"}');
+    } else res.writeHead(404).end();
   });
   await new Promise<void>((resolve, reject) =>
     server

@@ -7,6 +7,7 @@ import { KafkaAdmin } from "../core/eventlog/kafka-admin.ts";
 import { CODECS, KafkaProducer, type Codec } from "../core/eventlog/kafka-producer.ts";
 import { componentLogger } from "../core/logger.ts";
 import { Progress } from "../core/progress.ts";
+import { runService, stopped } from "../core/service.ts";
 import { shutdownSignal } from "../core/shutdown.ts";
 import { backfillToLog } from "./backfill.ts";
 import { buildCollector } from "./collector/server.ts";
@@ -238,18 +239,21 @@ export async function ingestCollect(args: string[]): Promise<number> {
     bodyLimitBytes: parseNumber("max-body-mb", flags["max-body-mb"], { min: 1, max: 1024 }) * 1024 * 1024,
   });
   const port = parseNumber("port", flags.port, { min: 0, max: 65535 });
-  let address: string;
-  try {
-    address = await app.listen({ port, host: flags.host });
-  } catch (err) {
+  return runService({
+    name: "collector",
+    logger: log,
+    run: async ({ signal, ready }) => {
+      try {
+        const address = await app.listen({ port, host: flags.host });
+        log.info(`collector listening on ${address} (POST /v1/events, GET /health, GET /metrics)`);
+      } catch (err) {
+        throw portInUse(err as Error, port, "--port");
+      }
+      ready();
+      await stopped(signal);
+    },
+  }).finally(async () => {
+    await app.close(); // finishes requests in progress
     await producer.close();
-    throw portInUse(err as Error, port, "--port");
-  }
-  log.info(`collector listening on ${address} (POST /v1/events, GET /health, GET /metrics)`);
-  const { signal, dispose } = shutdownSignal(log);
-  await new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
-  await app.close(); // finishes requests in progress
-  await producer.close();
-  dispose();
-  return 0;
+  });
 }

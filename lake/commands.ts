@@ -3,14 +3,13 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { metricsAddress, metricsFlags, parseDuration, parseFlags, parseNumber } from "../cli/args.ts";
-import { serveMetrics } from "../core/metrics.ts";
+import { runService } from "../core/service.ts";
 import { config } from "../core/config.ts";
 import { LakehouseError } from "../core/errors.ts";
 import { KafkaLogConsumer } from "../core/eventlog/kafka-consumer.ts";
 import { ALL_TOPICS } from "../core/events/topics.ts";
 import { componentLogger } from "../core/logger.ts";
 import { retry } from "../core/retry.ts";
-import { shutdownSignal } from "../core/shutdown.ts";
 import { BronzeWriter } from "./sink/bronze-writer.ts";
 import { LakeSink } from "./sink/sink.ts";
 import { DEFAULT_ROTATION } from "./sink/topic-batch.ts";
@@ -28,6 +27,7 @@ export async function sinkRun(args: string[]): Promise<number> {
     "work-dir": { type: "string" },
     "topic-prefix": { type: "string", default: "" },
     "instance-id": { type: "string" },
+    "max-restarts": { type: "string", default: "5" },
     ...metricsFlags(9465),
   });
   const brokers = config().kafkaBrokers;
@@ -41,44 +41,51 @@ export async function sinkRun(args: string[]): Promise<number> {
     maxRows: parseNumber("max-rows", flags["max-rows"], { min: 1 }),
     maxBytes: parseNumber("max-mb", flags["max-mb"], { min: 1, max: 4096 }) * 1024 * 1024,
   };
-  const metrics = await serveMetrics(...metricsAddress(flags));
-  const { signal, dispose } = shutdownSignal(log);
-  const store = openStore(log, signal);
-  const workDir = flags["work-dir"] ?? (await mkdtemp(join(tmpdir(), "lakehouse-sink-")));
-  const writer = await BronzeWriter.open(workDir);
   const topicPrefix = flags["topic-prefix"];
   const topics = ALL_TOPICS.map((t) => topicPrefix + t);
-  const sink = new LakeSink({ group: flags.group, topicPrefix, store, writer, rotation, logger: log });
-  log.info(
-    { lake: store.uri, group: flags.group, rotation, metricsPort: metrics.port },
-    `lake sink: ${topics.join(", ")} -> ${store.uri}`,
-  );
-  const consumer = await retry(
-    () =>
-      KafkaLogConsumer.connect({
-        brokers,
-        group: flags.group,
-        topics,
-        instanceId: flags["instance-id"],
-        handlers: sink.handlers,
-        logger: log,
-      }),
-    { what: `kafka at ${brokers.join(",")}`, logger: log, signal },
-  );
-  try {
-    const stats = await sink.run(consumer, signal);
-    log.info(
-      stats,
-      `lake sink stopped: ${stats.rows} rows, ${stats.rejected} rejected, ${stats.files} files`,
-    );
-    return 0;
-  } finally {
-    await consumer.close();
-    writer.close();
-    await store.close();
-    await metrics.close();
-    dispose();
-  }
+  return runService({
+    name: "lake sink",
+    logger: log,
+    metrics: metricsAddress(flags),
+    maxRestarts: parseNumber("max-restarts", flags["max-restarts"], { min: 0 }),
+    run: async ({ signal, ready }) => {
+      const store = openStore(log, signal);
+      const workDir = flags["work-dir"] ?? (await mkdtemp(join(tmpdir(), "lakehouse-sink-")));
+      const writer = await BronzeWriter.open(workDir);
+      try {
+        const sink = new LakeSink({ group: flags.group, topicPrefix, store, writer, rotation, logger: log });
+        log.info(
+          { lake: store.uri, group: flags.group, rotation },
+          `lake sink: ${topics.join(", ")} -> ${store.uri}`,
+        );
+        const consumer = await retry(
+          () =>
+            KafkaLogConsumer.connect({
+              brokers,
+              group: flags.group,
+              topics,
+              instanceId: flags["instance-id"],
+              handlers: sink.handlers,
+              logger: log,
+            }),
+          { what: `kafka at ${brokers.join(",")}`, logger: log, signal },
+        );
+        ready();
+        try {
+          const stats = await sink.run(consumer, signal);
+          log.info(
+            stats,
+            `lake sink stopped: ${stats.rows} rows, ${stats.rejected} rejected, ${stats.files} files`,
+          );
+        } finally {
+          await consumer.close();
+        }
+      } finally {
+        writer.close();
+        await store.close();
+      }
+    },
+  });
 }
 
 export async function lakeCompact(args: string[]): Promise<number> {

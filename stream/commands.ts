@@ -9,9 +9,8 @@ import { LakehouseError } from "../core/errors.ts";
 import { KafkaLogConsumer } from "../core/eventlog/kafka-consumer.ts";
 import { KafkaProducer } from "../core/eventlog/kafka-producer.ts";
 import { componentLogger } from "../core/logger.ts";
-import { serveMetrics } from "../core/metrics.ts";
-import { retry, sleep } from "../core/retry.ts";
-import { shutdownSignal } from "../core/shutdown.ts";
+import { retry } from "../core/retry.ts";
+import { runService, type ServiceContext } from "../core/service.ts";
 import { DEFAULT_SESSION_RULES } from "./operators/sessions.ts";
 import { ProductCache } from "./postgres/products.ts";
 import { DEFAULT_STREAM_OPTIONS, StreamWorker } from "./worker.ts";
@@ -58,43 +57,14 @@ export async function streamRun(args: string[]): Promise<number> {
     retryDelaysMs: d.retryDelaysMs,
     snapshotLogBytes: parseNumber("snapshot-log-bytes", flags["snapshot-log-bytes"], { min: 0 }),
   };
-  const maxRestarts = parseNumber("max-restarts", flags["max-restarts"], { min: 0 });
-  const { signal, dispose } = shutdownSignal(log);
-  const metrics = await serveMetrics(...metricsAddress(flags));
-  log.info(
-    { metricsPort: metrics.port, database: redactUrl(databaseUrl), ...options },
-    "stream worker starting",
-  );
-
-  let restarts = 0;
-  try {
-    for (;;) {
-      try {
-        await runOnce(brokers, databaseUrl, options, instanceId, signal);
-        return 0;
-      } catch (err) {
-        if (signal.aborted) return 0;
-        restarts += 1;
-        const reason = (err as Error).message;
-        if (restarts > maxRestarts) {
-          log.fatal(
-            { err: reason, restarts: restarts - 1 },
-            `stream worker gives up after ${restarts - 1} restarts: ${reason}`,
-          );
-          return 1;
-        }
-        const delay = Math.min(30_000, 1000 * 2 ** (restarts - 1));
-        log.error(
-          { err: reason, restart: restarts, delayMs: delay },
-          `stream worker failed (${reason}); restart ${restarts} of ${maxRestarts} in ${delay} ms`,
-        );
-        await sleep(delay, signal).catch(() => {});
-      }
-    }
-  } finally {
-    await metrics.close();
-    dispose();
-  }
+  log.info({ database: redactUrl(databaseUrl), ...options }, "stream worker starting");
+  return runService({
+    name: "stream worker",
+    logger: log,
+    metrics: metricsAddress(flags),
+    maxRestarts: parseNumber("max-restarts", flags["max-restarts"], { min: 0 }),
+    run: (ctx) => runOnce(brokers, databaseUrl, options, instanceId, ctx),
+  });
 }
 
 async function runOnce(
@@ -102,7 +72,7 @@ async function runOnce(
   databaseUrl: string,
   options: ConstructorParameters<typeof StreamWorker>[3],
   instanceId: string | undefined,
-  signal: AbortSignal,
+  { signal, ready }: ServiceContext,
 ): Promise<void> {
   const pool = await connectPool(databaseUrl, log, { signal });
   const sql = pgSql(pool);
@@ -128,6 +98,7 @@ async function runOnce(
         }),
       { what: `kafka at ${brokers.join(",")}`, logger: log, signal },
     );
+    ready();
     try {
       const stats = await worker.run(consumer, signal);
       log.info(stats, `stream worker stopped: ${stats.records} records in ${stats.batches} batches`);

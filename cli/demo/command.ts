@@ -21,6 +21,8 @@ import { componentLogger } from "../../core/logger.ts";
 import { shutdownSignal } from "../../core/shutdown.ts";
 import { loadReferenceSql } from "../../ingest/reference/load-sql.ts";
 import { writeReferenceFiles } from "../../ingest/reference/write.ts";
+import type { FastifyInstance } from "fastify";
+import { buildCollector, type CollectorOptions } from "../../ingest/collector/server.ts";
 import { BronzeWriter } from "../../lake/sink/bronze-writer.ts";
 import { LakeSink } from "../../lake/sink/sink.ts";
 import { DEFAULT_ROTATION } from "../../lake/sink/topic-batch.ts";
@@ -47,6 +49,23 @@ function sum(lag: Map<string, number>): number {
   return n;
 }
 
+/** The HTTP collector on `port` when the flag is given (0 = any free port). */
+async function startCollector(
+  portFlag: string | undefined,
+  host: string,
+  options: Omit<CollectorOptions, "maxEvents">,
+): Promise<{ app: FastifyInstance; address: string } | undefined> {
+  if (portFlag === undefined) return undefined;
+  const port = parseNumber("collector-port", portFlag, { min: 0, max: 65535 });
+  const app = buildCollector(options);
+  try {
+    return { app, address: await app.listen({ port, host }) };
+  } catch (err) {
+    await app.close();
+    throw portInUse(err as Error, port, "--collector-port");
+  }
+}
+
 export async function demoCommand(args: string[]): Promise<number> {
   const cfg = config();
   const flags = parseFlags(args, {
@@ -58,6 +77,7 @@ export async function demoCommand(args: string[]): Promise<number> {
     rate: { type: "string", default: "50" },
     port: { type: "string", default: String(cfg.apiPort) },
     host: { type: "string", default: "127.0.0.1" },
+    "collector-port": { type: "string" },
     reset: { type: "boolean", default: false },
   });
   if (cfg.lake.kind !== "file")
@@ -174,8 +194,29 @@ export async function demoCommand(args: string[]): Promise<number> {
     dispose();
     throw portInUse(err as Error, port, "--port or API_PORT");
   }
+  const collector = await startCollector(flags["collector-port"], flags.host, {
+    keys,
+    logger: stageLog,
+    // The producer resumes by counting the journal's records, so it must begin with the whole
+    // backfill: your own events are taken once the backfill is complete.
+    producer: {
+      send: (records) =>
+        state.backfillDone
+          ? eventLog.send(records)
+          : Promise.reject(new Error("the demo is still backfilling; the collector opens when it is done")),
+    },
+  }).catch(async (err: unknown) => {
+    stages.abort();
+    await Promise.allSettled([streaming, sinking]);
+    await api.close();
+    await eventLog.close();
+    await sql.close();
+    dispose();
+    throw err;
+  });
   console.error(`\nGlobalMart Lakehouse demo: open ${address}/ (API reference at ${address}/docs)`);
   if (devKey) console.error(`API key for this run (every scope; paste it to sign in): ${devKey}`);
+  if (collector) console.error(`collector: POST your own events to ${collector.address}/v1/events`);
   console.error(`data under ${cfg.dataDir}; Ctrl-C stops, npm start resumes, --reset starts over\n`);
 
   // Producer: the backfill (what the journal lacks), then real time.
@@ -224,6 +265,7 @@ export async function demoCommand(args: string[]): Promise<number> {
   if (tty) process.stderr.write("\n");
   clearInterval(tick);
   clearInterval(batchTimer);
+  await collector?.app.close(); // answers the posts in flight
   await producing.catch(() => {});
   eventLog.persist();
   stages.abort(); // the worker and the sink commit what they hold, then stop

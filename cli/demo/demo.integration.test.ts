@@ -5,9 +5,7 @@
  * must end in the same state, and the stages must agree with each other and with the
  * generator's own events: nothing lost, nothing counted twice. Needs no server.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
@@ -20,65 +18,11 @@ import { generate } from "../../ingest/generate.ts";
 import { FileOutput } from "../../ingest/outputs.ts";
 import { sorted, streamTables, tableDiff } from "../../stream/testing/golden.ts";
 import { backfillSimulator } from "./producer.ts";
+import { DEMO_KEY as KEY, startDemo, stopDemo as stop, until, type Running } from "./testing/run-demo.ts";
 import type { DemoState } from "./state.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
 const FLAGS = ["--days", "1", "--per-day", "1500", "--users", "5000", "--products", "500", "--rate", "0"];
-const KEY = "demo-test-key";
 const DAY = 86_400_000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-interface Running {
-  child: ChildProcess;
-  port: number;
-  exited: Promise<number | null>;
-  output: () => string;
-}
-
-async function start(dataDir: string): Promise<Running> {
-  const port = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    DATA_DIR: dataDir,
-    API_KEYS: `test:${KEY}`,
-    LOG_LEVEL: "warn",
-  };
-  for (const name of ["KAFKA_BROKERS", "DATABASE_URL", "MONGO_URL", "LAKE_URI", "API_PORT"]) delete env[name];
-  // What `npm start` runs, without npm in between, so a signal reaches the demo itself.
-  const child = spawn(
-    process.execPath,
-    [join(ROOT, "bin/lakehouse.mjs"), "demo", ...FLAGS, "--port", String(port)],
-    {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let output = "";
-  child.stdout.on("data", (c: Buffer) => (output += c.toString()));
-  child.stderr.on("data", (c: Buffer) => (output += c.toString()));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, port, exited, output: () => output };
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, ms = 180_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (
-    !(await Promise.resolve()
-      .then(check)
-      .catch(() => false))
-  ) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 const api = async (r: Running, path: string) => {
   const res = await fetch(`http://127.0.0.1:${r.port}${path}`, { headers: { "x-api-key": KEY } });
@@ -89,11 +33,6 @@ const batchDone = async (r: Running) => {
   const runs = await api(r, "/v1/warehouse/batch-runs?status=succeeded");
   return runs.status === 200 && (runs.body.data as unknown[]).length > 0;
 };
-
-async function stop(r: Running, signal: NodeJS.Signals): Promise<number | null> {
-  r.child.kill(signal);
-  return r.exited;
-}
 
 /** What a finished demo left: stream tables, bronze rows, gold tables, log records per topic. */
 async function endState(dataDir: string) {
@@ -178,18 +117,18 @@ describe("npm start: the embedded pipeline", { timeout: 900_000 }, () => {
 
     // Undisturbed.
     const quiet = mkdtempSync(join(tmpdir(), "demo-quiet-"));
-    const a = await start(quiet);
+    const a = await startDemo(quiet, FLAGS);
     await settle(a);
     expect(await stop(a, "SIGINT")).toBe(0);
     expect(a.output()).not.toMatch(/\n\s+at /); // no stack trace
 
     // Interrupted: SIGINT during the backfill, SIGKILL once the stream has written.
     const rough = mkdtempSync(join(tmpdir(), "demo-rough-"));
-    const b1 = await start(rough);
+    const b1 = await startDemo(rough, FLAGS);
     const journal = join(rough, "demo", "log.journal");
     await until("the backfill to begin", () => existsSync(journal) && statSync(journal).size > 200_000);
     expect(await stop(b1, "SIGINT")).toBe(0);
-    const b2 = await start(rough);
+    const b2 = await startDemo(rough, FLAGS);
     await until("the resumed stream to write", async () => {
       const f = await api(
         b2,
@@ -198,7 +137,7 @@ describe("npm start: the embedded pipeline", { timeout: 900_000 }, () => {
       return f.status === 200 && (f.body.totals as { views: number }).views > 1000;
     });
     expect(await stop(b2, "SIGKILL")).toBeNull();
-    const b3 = await start(rough);
+    const b3 = await startDemo(rough, FLAGS);
     await settle(b3);
     expect(await stop(b3, "SIGINT")).toBe(0);
 

@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { MongoClient } from "mongodb";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { localServers, requireChromium, requireServer } from "../../core/local-servers.ts";
 import { testSchema, type TestSchema } from "../../stream/testing/harness.ts";
@@ -20,6 +20,7 @@ import { pgRealtime } from "../../api/stores/realtime.ts";
 import { openFullStack, type FullStack } from "../../api/testing/full-stack.ts";
 import { DAY, SNAPSHOT } from "../../api/testing/seeded.ts";
 import { apiFor, logger } from "../../api/testing/suite.ts";
+import { figure, launch, paintedCanvases, signIn, waitForStates } from "./testing/browser.ts";
 
 const chromiumPath = requireChromium();
 const available = (await requireServer("postgres")) && (await requireServer("mongo")) && !!chromiumPath;
@@ -30,66 +31,9 @@ const WINDOW = `from=${DAY.from}&to=${DAY.to}`;
 
 type List<T> = { data: T[] };
 
-async function launch(): Promise<Browser> {
-  // The flags keep Chromium off the network this machine does not have (docs/decisions.md D23).
-  return chromium.launch({
-    executablePath: chromiumPath,
-    headless: true,
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
-}
-
 async function serve(app: Api): Promise<string> {
   return app.listen({ port: 0, host: "127.0.0.1" });
 }
-
-/** Signs in through the login form, as a person would. */
-async function signIn(page: Page, base: string, key: string): Promise<void> {
-  await page.goto(`${base}${PAGE}`);
-  await page.waitForURL(/\/login/);
-  await page.fill("#key", key);
-  await Promise.all([page.waitForURL((u) => u.pathname === "/"), page.click("button[type=submit]")]);
-}
-
-const panelStates = (page: Page) =>
-  page.$$eval("[data-panel]", (els) =>
-    Object.fromEntries(els.map((e) => [e.id, (e as HTMLElement).dataset.state])),
-  );
-
-async function waitForStates(page: Page, expected: (states: Record<string, string | undefined>) => boolean) {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const states = await panelStates(page);
-    if (expected(states)) return states;
-    if (Date.now() > deadline) throw new Error(`panels stayed ${JSON.stringify(states)}`);
-    await page.waitForTimeout(200);
-  }
-}
-
-/** Canvases with at least one painted pixel, and all canvases, on the page. */
-const paintedCanvases = (page: Page) =>
-  page.$$eval("canvas", (canvases) => {
-    const painted = canvases.filter((c) => {
-      const { data } = c.getContext("2d")!.getImageData(0, 0, c.width, c.height);
-      for (let i = 3; i < data.length; i += 4) if (data[i]! > 0) return true;
-      return false;
-    });
-    return { painted: painted.length, all: canvases.length };
-  });
-
-const figure = (page: Page, name: string) =>
-  page.$eval(`[data-figure="${name}"]`, (el) => ({
-    text: el.textContent ?? "",
-    value: (el as HTMLElement).dataset.value,
-  }));
 
 describe.skipIf(!available)("the overview page in Chromium", { timeout: 300_000 }, () => {
   let stack: FullStack;
@@ -103,7 +47,7 @@ describe.skipIf(!available)("the overview page in Chromium", { timeout: 300_000 
     stack = await openFullStack();
     app = await apiFor(stack);
     base = await serve(app);
-    browser = await launch();
+    browser = await launch(chromiumPath!);
   }, 300_000);
   afterAll(async () => {
     await browser?.close();
@@ -151,7 +95,7 @@ describe.skipIf(!available)("the overview page in Chromium", { timeout: 300_000 
         if (m.type() === "error") errors.push(m.text());
       });
       page.on("pageerror", (e) => errors.push(e.message));
-      await signIn(page, base, "k-all");
+      await signIn(page, base, "k-all", PAGE);
       const states = await waitForStates(page, (s) => Object.values(s).every((v) => v === "ok"));
       expect(Object.keys(states).sort()).toEqual([
         "alerts",
@@ -221,7 +165,7 @@ describe.skipIf(!available)("the overview page in Chromium", { timeout: 300_000 
   it("shows the store that went away, and recovers by itself when it is back", async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
-    await signIn(page, base, "k-all");
+    await signIn(page, base, "k-all", PAGE);
     await waitForStates(page, (s) => Object.values(s).every((v) => v === "ok"));
 
     await stack.pgProxy.down();
@@ -258,7 +202,7 @@ describe.skipIf(!available)("the overview page in Chromium", { timeout: 300_000 
       const page = await context.newPage();
       const pageErrors: string[] = [];
       page.on("pageerror", (e) => pageErrors.push(e.message));
-      await signIn(page, emptyBase, "k-all");
+      await signIn(page, emptyBase, "k-all", PAGE);
       const states = await waitForStates(page, (s) => Object.values(s).every((v) => v === "empty"));
       expect(Object.keys(states)).toHaveLength(6);
       expect(await page.textContent("#segments .state")).toContain("No warehouse snapshot yet");

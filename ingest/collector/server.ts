@@ -14,7 +14,8 @@ import { collectProcessMetrics, counter, histogram, registry } from "../../core/
 import { entriesFromJson, entriesFromNdjson, intake, RecentIds } from "./intake.ts";
 
 export interface CollectorOptions {
-  producer: LogProducer;
+  /** Only `send`: the collector answers after the log's acknowledgement. */
+  producer: Pick<LogProducer, "send">;
   /** Keys with the `events:write` scope may post. */
   keys: KeyRing;
   logger: Logger;

@@ -334,6 +334,8 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
             "1500",
             "--max-delay",
             "1s",
+            "--metrics-port",
+            "0",
           ],
           {
             env: {
