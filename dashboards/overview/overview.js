@@ -118,6 +118,8 @@ function barChart(el, labels, values, color) {
     `bars:${labels.join("|")}`,
     () => ({
       legend: { show: false },
+      // Room on the right for the last rotated label.
+      padding: [8, labels.length > 4 ? 84 : 8, 0, 0],
       scales: {
         x: { time: false, range: [-0.5, labels.length - 0.5] },
         y: { range: (_u, _min, max) => [0, max * 1.1 || 1] },
