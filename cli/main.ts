@@ -13,24 +13,26 @@ export interface Command {
 
 export const commands: Record<string, Command> = {
   "topics create": {
-    summary: "create the SPEC topics (--partitions 6 --retention-days 7 --max-message-bytes N), idempotently",
+    summary:
+      "create the SPEC topics (--partitions 6 --retention-days 7 --max-message-bytes N [--topic-prefix P]), idempotently",
     run: async (args) => (await import("../ingest/commands.ts")).topicsCreate(args),
   },
   "ingest generate": {
     summary:
       "simulate GlobalMart shoppers: real time [--rate 500] [--duration 10m], or [--backfill-days N] [--until D] [--per-day 100000]; " +
-      "[--seed 42] [--users N] [--products N] [--anomaly-rate 0.005] [--out DIR | --labels FILE] [--codec lz4] " +
+      "[--seed 42] [--users N] [--products N] [--anomaly-rate 0.005] [--out DIR | --labels FILE] [--codec lz4] [--topic-prefix P] " +
       "[--no-reference] (with DATABASE_URL set, users/products/inventory_status are loaded first)",
     run: async (args) => (await import("../ingest/commands.ts")).ingestGenerate(args),
   },
   "ingest collect": {
     summary:
-      "HTTP collector: POST /v1/events (JSON array or NDJSON) -> Kafka; [--port 8081] [--max-body-mb 5]",
+      "HTTP collector: POST /v1/events (JSON array or NDJSON) -> Kafka; [--port 8081] [--max-body-mb 5] [--topic-prefix P]",
     run: async (args) => (await import("../ingest/commands.ts")).ingestCollect(args),
   },
   "ingest replay": {
     summary:
-      "produce a recorded file to Kafka: --file events.ndjson | --olist DIR [--country USA]; [--speed 0] (0 = as fast as possible)",
+      "produce a recorded file to Kafka: --file events.ndjson | --olist DIR [--country USA]; [--speed 0] (0 = as fast as possible) " +
+      "[--topic-prefix P]",
     run: async (args) => (await import("../ingest/commands.ts")).ingestReplay(args),
   },
   "stream run": {

@@ -38,9 +38,17 @@ function kafkaBrokers(): string[] {
   return brokers;
 }
 
-function connectProducer(codec: string): Promise<KafkaProducer> {
-  return KafkaProducer.connect({ brokers: kafkaBrokers(), codec: codecOf(codec), logger: log });
+function connectProducer(flags: { codec: string; "topic-prefix": string }): Promise<KafkaProducer> {
+  return KafkaProducer.connect({
+    brokers: kafkaBrokers(),
+    codec: codecOf(flags.codec),
+    topicPrefix: flags["topic-prefix"],
+    logger: log,
+  });
 }
+
+/** Every command that writes or creates topics takes the prefix `stream run` and `sink run` read. */
+const TOPIC_PREFIX = { "topic-prefix": { type: "string", default: "" } } as const;
 
 function codecOf(value: string): Codec {
   if (!(CODECS as readonly string[]).includes(value)) {
@@ -57,6 +65,7 @@ export async function topicsCreate(args: string[]): Promise<number> {
     partitions: { type: "string", default: String(DEFAULT_TOPIC_OPTIONS.partitions) },
     "retention-days": { type: "string", default: String(DEFAULT_TOPIC_OPTIONS.retentionDays) },
     "max-message-bytes": { type: "string", default: String(DEFAULT_TOPIC_OPTIONS.maxMessageBytes) },
+    ...TOPIC_PREFIX,
   });
   const admin = await KafkaAdmin.connect(kafkaBrokers(), log);
   try {
@@ -64,6 +73,7 @@ export async function topicsCreate(args: string[]): Promise<number> {
       partitions: parseNumber("partitions", flags.partitions, { min: 1, max: 10_000 }),
       retentionDays: parseNumber("retention-days", flags["retention-days"], { min: 1 }),
       maxMessageBytes: parseNumber("max-message-bytes", flags["max-message-bytes"], { min: 1024 }),
+      prefix: flags["topic-prefix"],
     });
     log.info(
       { created: result.created, existing: result.existing },
@@ -107,6 +117,7 @@ export async function ingestGenerate(args: string[]): Promise<number> {
     out: { type: "string" },
     labels: { type: "string" },
     codec: { type: "string", default: "lz4" },
+    ...TOPIC_PREFIX,
     "no-reference": { type: "boolean", default: false },
   });
   const backfill = flags["backfill-days"] !== undefined;
@@ -150,7 +161,7 @@ export async function ingestGenerate(args: string[]): Promise<number> {
       const databaseUrl = config().databaseUrl;
       if (databaseUrl !== undefined && !flags["no-reference"])
         await loadReferenceInto(databaseUrl, simulator.catalog);
-      const producer = await connectProducer(flags.codec);
+      const producer = await connectProducer(flags);
       const labels = flags.labels === undefined ? undefined : new NdjsonFile(flags.labels);
       try {
         if (backfill) {
@@ -187,6 +198,7 @@ export async function ingestReplay(args: string[]): Promise<number> {
     country: { type: "string", default: "USA" },
     speed: { type: "string", default: "0" },
     codec: { type: "string", default: "lz4" },
+    ...TOPIC_PREFIX,
   });
   if ((flags.file === undefined) === (flags.olist === undefined)) {
     throw new LakehouseError(
@@ -205,7 +217,7 @@ export async function ingestReplay(args: string[]): Promise<number> {
     flags.file !== undefined
       ? readEventsFile(flags.file)
       : await readOlist(flags.olist!, { country: flags.country as Country });
-  const producer = await connectProducer(flags.codec);
+  const producer = await connectProducer(flags);
   const { signal, dispose } = shutdownSignal(log);
   const progress = new Progress({ what: "replay", logger: log });
   try {
@@ -228,10 +240,11 @@ export async function ingestCollect(args: string[]): Promise<number> {
     host: { type: "string", default: "0.0.0.0" },
     "max-body-mb": { type: "string", default: "5" },
     codec: { type: "string", default: "lz4" },
+    ...TOPIC_PREFIX,
   });
   const { ring: keys, generated } = KeyRing.fromConfig(config().apiKeys);
   if (generated) log.warn(`API_KEYS is not set: development key for this run: ${generated}`);
-  const producer = await connectProducer(flags.codec);
+  const producer = await connectProducer(flags);
   const app = buildCollector({
     producer,
     keys,

@@ -66,6 +66,40 @@ describe.skipIf(!up)("ingest into the real Kafka", () => {
     }
   });
 
+  it("writes under a topic prefix, as a prefixed stream run and sink run read, and names it when missing", async () => {
+    const prefix = `pfx${Date.now()}_`;
+    const lakehouseAdmin = await KafkaAdmin.connect(brokers, logger);
+    try {
+      const created = await createTopics(lakehouseAdmin, { ...DEFAULT_TOPIC_OPTIONS, prefix });
+      expect(created.created.sort()).toEqual(ALL_TOPICS.map((t) => prefix + t).sort());
+    } finally {
+      await lakehouseAdmin.close();
+    }
+    const prefixed = await KafkaProducer.connect({ brokers, logger, topicPrefix: prefix });
+    try {
+      const kafkaTopics = ALL_TOPICS.map((t) => prefix + t);
+      // New topics answer offset requests once their leaders are elected.
+      let before: Awaited<ReturnType<typeof watermarks>> | undefined;
+      for (let i = 0; before === undefined; i++)
+        before = await watermarks(admin, kafkaTopics).catch(async (err: Error) => {
+          if (i > 40) throw err;
+          await new Promise((r) => setTimeout(r, 250));
+          return undefined;
+        });
+      await prefixed.send([{ topic: "transactions", key: "u1", value: Buffer.from("{}") }]);
+      const records = await readRange(brokers, before, await watermarks(admin, kafkaTopics), logger);
+      expect(records.map((r) => r.topic)).toEqual([`${prefix}transactions`]);
+      const missing = await KafkaProducer.connect({ brokers, logger, topicPrefix: "nope_" });
+      await expect(
+        missing.send([{ topic: "transactions", key: "u1", value: Buffer.from("{}") }]),
+      ).rejects.toThrow(/nope_transactions does not exist: run lakehouse topics create --topic-prefix nope_/);
+      await missing.close();
+    } finally {
+      await prefixed.close();
+      await admin.deleteTopics({ topics: ALL_TOPICS.map((t) => prefix + t) }).catch(() => {});
+    }
+  }, 60_000);
+
   it(
     "lands every generated event exactly once, keyed by user and co-partitioned across topics",
     { timeout: 120_000 },

@@ -12,6 +12,8 @@ export interface TopicOptions {
   partitions: number;
   retentionDays: number;
   maxMessageBytes: number;
+  /** Kafka names are this prefix + the SPEC names (as `--topic-prefix` of every command). */
+  prefix?: string;
 }
 
 export const DEFAULT_TOPIC_OPTIONS: TopicOptions = {
@@ -22,7 +24,7 @@ export const DEFAULT_TOPIC_OPTIONS: TopicOptions = {
 
 export function topicSpecs(options: TopicOptions): TopicSpec[] {
   return ALL_TOPICS.map((topic) => ({
-    topic,
+    topic: (options.prefix ?? "") + topic,
     partitions: options.partitions,
     // The DLQ is kept longer: it is read by people, days after the fact.
     retentionMs: (topic === DLQ_TOPIC ? 4 : 1) * options.retentionDays * 86_400_000,

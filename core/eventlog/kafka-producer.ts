@@ -31,6 +31,11 @@ export interface KafkaProducerOptions {
   logger: Logger;
   /** Records the bulk producer buffers locally before enqueue() reports it full. */
   maxQueuedRecords?: number;
+  /**
+   * Kafka topic names are this prefix + the SPEC names the records carry (tests, benchmarks,
+   * several shops on one cluster). Only this adapter sees the prefixed names.
+   */
+  topicPrefix?: string;
 }
 
 interface Pending {
@@ -99,8 +104,11 @@ export class KafkaProducer implements LogProducer {
   private readonly queues = new Map<string, PendingQueue[]>();
   private lastWaitLog = 0;
 
+  private readonly prefix: string;
+
   private constructor(private readonly options: KafkaProducerOptions) {
     this.brokers = options.brokers.join(",");
+    this.prefix = options.topicPrefix ?? "";
   }
 
   /** Connects once (with retries and backoff) so a wrong address fails here, not mid-run. */
@@ -137,7 +145,7 @@ export class KafkaProducer implements LogProducer {
   }
 
   private onAckedReport(err: Kafka.LibrdKafkaError | null, report: Kafka.DeliveryReport): void {
-    const pending = this.queues.get(report.topic)?.[report.partition]?.shift();
+    const pending = this.queues.get(report.topic.slice(this.prefix.length))?.[report.partition]?.shift();
     if (pending === undefined) {
       this.options.logger.error(
         { topic: report.topic, partition: report.partition },
@@ -224,7 +232,7 @@ export class KafkaProducer implements LogProducer {
     key: string,
   ): boolean {
     try {
-      producer.produce(topic, partition, value, key);
+      producer.produce(this.prefix + topic, partition, value, key);
       return true;
     } catch (err) {
       if ((err as { code?: number }).code === ERR__QUEUE_FULL) return false;
@@ -284,18 +292,19 @@ export class KafkaProducer implements LogProducer {
 
   private partitionCount(topic: string): Promise<number> {
     let lookup = this.lookups.get(topic);
+    const kafkaTopic = this.prefix + topic;
     if (!lookup) {
       lookup = this.bulkProducer().then(async (producer) => {
         // A topic created a moment ago can be missing from the broker's metadata for a while
         // (seen right after a broker start): look a few times before calling it missing.
         for (let attempt = 0; ; attempt++) {
           const metadata = await new Promise<Kafka.Metadata>((resolve, reject) => {
-            producer.getMetadata({ topic, timeout: 10_000 }, (err, data: Kafka.Metadata) => {
-              if (err) reject(kafkaError(err, `kafka metadata for ${topic}`));
+            producer.getMetadata({ topic: kafkaTopic, timeout: 10_000 }, (err, data: Kafka.Metadata) => {
+              if (err) reject(kafkaError(err, `kafka metadata for ${kafkaTopic}`));
               else resolve(data);
             });
           });
-          const count = metadata.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
+          const count = metadata.topics.find((t) => t.name === kafkaTopic)?.partitions.length ?? 0;
           if (count > 0) {
             this.partitionCounts.set(topic, count);
             return count;
@@ -303,7 +312,7 @@ export class KafkaProducer implements LogProducer {
           if (attempt >= METADATA_ATTEMPTS)
             throw new LakehouseError(
               "NOT_FOUND",
-              `topic ${topic} does not exist: run lakehouse topics create`,
+              `topic ${kafkaTopic} does not exist: run lakehouse topics create${this.prefix ? ` --topic-prefix ${this.prefix}` : ""}`,
             );
           await sleep(250 * (attempt + 1));
         }
