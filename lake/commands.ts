@@ -7,11 +7,11 @@ import { runService } from "../core/service.ts";
 import { config } from "../core/config.ts";
 import { LakehouseError } from "../core/errors.ts";
 import { KafkaLogConsumer } from "../core/eventlog/kafka-consumer.ts";
-import { ALL_TOPICS } from "../core/events/topics.ts";
 import { componentLogger } from "../core/logger.ts";
 import { retry } from "../core/retry.ts";
 import { BronzeWriter } from "./sink/bronze-writer.ts";
-import { LakeSink } from "./sink/sink.ts";
+import type { RebalanceHandlers } from "../core/eventlog/port.ts";
+import { startLakeSink } from "./sink/start.ts";
 import { DEFAULT_ROTATION } from "./sink/topic-batch.ts";
 import { openStore } from "./store/open.ts";
 import { compactLake } from "./compact.ts";
@@ -42,7 +42,6 @@ export async function sinkRun(args: string[]): Promise<number> {
     maxBytes: parseNumber("max-mb", flags["max-mb"], { min: 1, max: 4096 }) * 1024 * 1024,
   };
   const topicPrefix = flags["topic-prefix"];
-  const topics = ALL_TOPICS.map((t) => topicPrefix + t);
   return runService({
     name: "lake sink",
     logger: log,
@@ -53,33 +52,29 @@ export async function sinkRun(args: string[]): Promise<number> {
       const workDir = flags["work-dir"] ?? (await mkdtemp(join(tmpdir(), "lakehouse-sink-")));
       const writer = await BronzeWriter.open(workDir);
       try {
-        const sink = new LakeSink({ group: flags.group, topicPrefix, store, writer, rotation, logger: log });
-        log.info(
-          { lake: store.uri, group: flags.group, rotation },
-          `lake sink: ${topics.join(", ")} -> ${store.uri}`,
-        );
-        const consumer = await retry(
-          () =>
-            KafkaLogConsumer.connect({
-              brokers,
-              group: flags.group,
-              topics,
-              instanceId: flags["instance-id"],
-              handlers: sink.handlers,
-              logger: log,
-            }),
-          { what: `kafka at ${brokers.join(",")}`, logger: log, signal },
+        const join = (topics: string[], handlers: RebalanceHandlers) =>
+          retry(
+            () =>
+              KafkaLogConsumer.connect({
+                brokers,
+                group: flags.group,
+                topics,
+                instanceId: flags["instance-id"],
+                handlers,
+                logger: log,
+              }),
+            { what: `kafka at ${brokers.join(",")}`, logger: log, signal },
+          );
+        const sink = await startLakeSink(
+          { group: flags.group, topicPrefix, store, writer, rotation, logger: log, join },
+          signal,
         );
         ready();
-        try {
-          const stats = await sink.run(consumer, signal);
-          log.info(
-            stats,
-            `lake sink stopped: ${stats.rows} rows, ${stats.rejected} rejected, ${stats.files} files`,
-          );
-        } finally {
-          await consumer.close();
-        }
+        const stats = await sink.done;
+        log.info(
+          stats,
+          `lake sink stopped: ${stats.rows} rows, ${stats.rejected} rejected, ${stats.files} files`,
+        );
       } finally {
         writer.close();
         await store.close();

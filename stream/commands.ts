@@ -12,8 +12,9 @@ import { componentLogger } from "../core/logger.ts";
 import { retry } from "../core/retry.ts";
 import { runService, type ServiceContext } from "../core/service.ts";
 import { DEFAULT_SESSION_RULES } from "./operators/sessions.ts";
-import { ProductCache } from "./postgres/products.ts";
-import { DEFAULT_STREAM_OPTIONS, StreamWorker } from "./worker.ts";
+import type { RebalanceHandlers } from "../core/eventlog/port.ts";
+import { startStreamWorker } from "./start.ts";
+import { DEFAULT_STREAM_OPTIONS, type StreamOptions } from "./worker.ts";
 
 const log = componentLogger("stream");
 
@@ -70,7 +71,7 @@ export async function streamRun(args: string[]): Promise<number> {
 async function runOnce(
   brokers: string[],
   databaseUrl: string,
-  options: ConstructorParameters<typeof StreamWorker>[3],
+  options: StreamOptions,
   instanceId: string | undefined,
   { signal, ready }: ServiceContext,
 ): Promise<void> {
@@ -78,32 +79,30 @@ async function runOnce(
   const sql = pgSql(pool);
   try {
     await migrate(sql, log);
-    const products = await ProductCache.load(sql);
-    log.info(`loaded ${products.size} products`);
     const dlq = await retry(() => KafkaProducer.connect({ brokers, logger: log, clientId: "stream-dlq" }), {
       what: `kafka at ${brokers.join(",")}`,
       logger: log,
       signal,
     });
-    const worker = new StreamWorker(sql, products, dlq, options, log);
-    const consumer = await retry(
-      () =>
-        KafkaLogConsumer.connect({
-          brokers,
-          group: options.group,
-          topics: worker.topics,
-          instanceId,
-          handlers: worker.handlers,
-          logger: log,
-        }),
-      { what: `kafka at ${brokers.join(",")}`, logger: log, signal },
-    );
-    ready();
     try {
-      const stats = await worker.run(consumer, signal);
+      const join = (topics: string[], handlers: RebalanceHandlers) =>
+        retry(
+          () =>
+            KafkaLogConsumer.connect({
+              brokers,
+              group: options.group,
+              topics,
+              instanceId,
+              handlers,
+              logger: log,
+            }),
+          { what: `kafka at ${brokers.join(",")}`, logger: log, signal },
+        );
+      const stream = await startStreamWorker({ sql, dlq, join, options, logger: log }, signal);
+      ready();
+      const stats = await stream.done;
       log.info(stats, `stream worker stopped: ${stats.records} records in ${stats.batches} batches`);
     } finally {
-      await consumer.close();
       await dlq.close();
     }
   } finally {

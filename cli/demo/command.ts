@@ -15,7 +15,7 @@ import { migrate } from "../../core/db/migrate.ts";
 import { openPglite } from "../../core/db/pglite-sql.ts";
 import { LakehouseError, portInUse } from "../../core/errors.ts";
 import { MemoryLog } from "../../core/eventlog/memory-log.ts";
-import type { LogConsumer } from "../../core/eventlog/port.ts";
+import type { RebalanceHandlers } from "../../core/eventlog/port.ts";
 import { ALL_TOPICS } from "../../core/events/topics.ts";
 import { componentLogger } from "../../core/logger.ts";
 import { shutdownSignal } from "../../core/shutdown.ts";
@@ -24,12 +24,12 @@ import { writeReferenceFiles } from "../../ingest/reference/write.ts";
 import type { FastifyInstance } from "fastify";
 import { buildCollector, type CollectorOptions } from "../../ingest/collector/server.ts";
 import { BronzeWriter } from "../../lake/sink/bronze-writer.ts";
-import { LakeSink } from "../../lake/sink/sink.ts";
+import { startLakeSink } from "../../lake/sink/start.ts";
 import { DEFAULT_ROTATION } from "../../lake/sink/topic-batch.ts";
 import { FileStore } from "../../lake/store/file-store.ts";
 import { DEFAULT_SESSION_RULES } from "../../stream/operators/sessions.ts";
-import { ProductCache } from "../../stream/postgres/products.ts";
-import { DEFAULT_STREAM_OPTIONS, StreamWorker } from "../../stream/worker.ts";
+import { startStreamWorker } from "../../stream/start.ts";
+import { DEFAULT_STREAM_OPTIONS } from "../../stream/worker.ts";
 import { fileRunHistory } from "../../warehouse/runs-file.ts";
 import { buildApi } from "../../api/server.ts";
 import { DuckDbWarehouse } from "../../api/stores/duckdb-warehouse.ts";
@@ -123,33 +123,33 @@ export async function demoCommand(args: string[]): Promise<number> {
   const { signal, dispose } = shutdownSignal(log);
   const stages = new AbortController();
 
-  // Stream worker.
-  const worker = new StreamWorker(
-    sql,
-    await ProductCache.load(sql),
-    eventLog,
-    { ...DEFAULT_STREAM_OPTIONS, owner: `demo/${process.pid}`, sessions: DEFAULT_SESSION_RULES },
-    stageLog,
+  // Stream worker and lake sink: the same start as `stream run` and `sink run`, on the
+  // in-process log. The sink writes files every few seconds, so the lake and the batch keep up.
+  const joinGroup = (group: string) => (topics: string[], handlers: RebalanceHandlers) =>
+    eventLog.join(group, topics, handlers);
+  const stream = await startStreamWorker(
+    {
+      sql,
+      dlq: eventLog,
+      join: joinGroup(DEFAULT_STREAM_OPTIONS.group),
+      options: { ...DEFAULT_STREAM_OPTIONS, owner: `demo/${process.pid}`, sessions: DEFAULT_SESSION_RULES },
+      logger: stageLog,
+    },
+    stages.signal,
   );
-  const streamConsumer: LogConsumer = await eventLog.join(
-    DEFAULT_STREAM_OPTIONS.group,
-    worker.topics,
-    worker.handlers,
-  );
-  const streaming = worker.run(streamConsumer, stages.signal);
-
-  // Lake sink: files every few seconds, so the lake and the batch keep up with the demo.
   const store = new FileStore(paths.lake);
   const writer = await BronzeWriter.open(await mkdtemp(join(tmpdir(), "lakehouse-demo-sink-")));
-  const sink = new LakeSink({
-    group: SINK_GROUP,
-    store,
-    writer,
-    rotation: { ...DEFAULT_ROTATION, maxDelayMs: 30_000 },
-    logger: stageLog,
-  });
-  const sinkConsumer = await eventLog.join(SINK_GROUP, ALL_TOPICS, sink.handlers);
-  const sinking = sink.run(sinkConsumer, stages.signal);
+  const sink = await startLakeSink(
+    {
+      group: SINK_GROUP,
+      store,
+      writer,
+      rotation: { ...DEFAULT_ROTATION, maxDelayMs: 30_000 },
+      logger: stageLog,
+      join: joinGroup(SINK_GROUP),
+    },
+    stages.signal,
+  );
 
   // Batch, day by day.
   const history = fileRunHistory(paths.history);
@@ -188,7 +188,7 @@ export async function demoCommand(args: string[]): Promise<number> {
     address = await api.listen({ port, host: flags.host });
   } catch (err) {
     stages.abort();
-    await Promise.allSettled([streaming, sinking]);
+    await Promise.allSettled([stream.done, sink.done]);
     await eventLog.close();
     await sql.close();
     dispose();
@@ -207,7 +207,7 @@ export async function demoCommand(args: string[]): Promise<number> {
     },
   }).catch(async (err: unknown) => {
     stages.abort();
-    await Promise.allSettled([streaming, sinking]);
+    await Promise.allSettled([stream.done, sink.done]);
     await api.close();
     await eventLog.close();
     await sql.close();
@@ -247,7 +247,7 @@ export async function demoCommand(args: string[]): Promise<number> {
       const runs = await history.list({ limit: 1 });
       const last = runs[0];
       const line =
-        `produced ${eventLog.size} | stream lag ${sum(streamConsumer.lag())} | sink lag ${sum(sinkConsumer.lag())}, ` +
+        `produced ${eventLog.size} | stream lag ${sum(stream.consumer.lag())} | sink lag ${sum(sink.consumer.lag())}, ` +
         `${sink.stats.files} lake files | batch ${batches.running ? `${batches.running} running` : last ? `${last.snapshot_date} ${last.status}` : "waiting for a closed day"}`;
       if (tty) process.stderr.write(`\r\x1b[K${line}`);
       else if (Date.now() - lastLine > 10_000) {
@@ -269,9 +269,7 @@ export async function demoCommand(args: string[]): Promise<number> {
   await producing.catch(() => {});
   eventLog.persist();
   stages.abort(); // the worker and the sink commit what they hold, then stop
-  await Promise.allSettled([streaming, sinking]);
-  await streamConsumer.close();
-  await sinkConsumer.close();
+  await Promise.allSettled([stream.done, sink.done]);
   await batching;
   await api.close();
   await warehouse.close();
