@@ -6,11 +6,9 @@ import { metricsAddress, metricsFlags, parseDuration, parseFlags, parseNumber } 
 import { runService } from "../core/service.ts";
 import { config } from "../core/config.ts";
 import { LakehouseError } from "../core/errors.ts";
-import { KafkaLogConsumer } from "../core/eventlog/kafka-consumer.ts";
+import { kafkaJoin } from "../core/eventlog/kafka-consumer.ts";
 import { componentLogger } from "../core/logger.ts";
-import { retry } from "../core/retry.ts";
 import { BronzeWriter } from "./sink/bronze-writer.ts";
-import type { RebalanceHandlers } from "../core/eventlog/port.ts";
 import { startLakeSink } from "./sink/start.ts";
 import { DEFAULT_ROTATION } from "./sink/topic-batch.ts";
 import { openStore } from "./store/open.ts";
@@ -52,19 +50,10 @@ export async function sinkRun(args: string[]): Promise<number> {
       const workDir = flags["work-dir"] ?? (await mkdtemp(join(tmpdir(), "lakehouse-sink-")));
       const writer = await BronzeWriter.open(workDir);
       try {
-        const join = (topics: string[], handlers: RebalanceHandlers) =>
-          retry(
-            () =>
-              KafkaLogConsumer.connect({
-                brokers,
-                group: flags.group,
-                topics,
-                instanceId: flags["instance-id"],
-                handlers,
-                logger: log,
-              }),
-            { what: `kafka at ${brokers.join(",")}`, logger: log, signal },
-          );
+        const join = kafkaJoin(
+          { brokers, group: flags.group, instanceId: flags["instance-id"], logger: log },
+          signal,
+        );
         const sink = await startLakeSink(
           { group: flags.group, topicPrefix, store, writer, rotation, logger: log, join },
           signal,

@@ -6,13 +6,12 @@ import { migrate } from "../core/db/migrate.ts";
 import { connectPool } from "../core/db/pool.ts";
 import { pgSql } from "../core/db/sql.ts";
 import { LakehouseError } from "../core/errors.ts";
-import { KafkaLogConsumer } from "../core/eventlog/kafka-consumer.ts";
+import { kafkaJoin } from "../core/eventlog/kafka-consumer.ts";
 import { KafkaProducer } from "../core/eventlog/kafka-producer.ts";
 import { componentLogger } from "../core/logger.ts";
 import { retry } from "../core/retry.ts";
 import { runService, type ServiceContext } from "../core/service.ts";
 import { DEFAULT_SESSION_RULES } from "./operators/sessions.ts";
-import type { RebalanceHandlers } from "../core/eventlog/port.ts";
 import { startStreamWorker } from "./start.ts";
 import { DEFAULT_STREAM_OPTIONS, type StreamOptions } from "./worker.ts";
 
@@ -85,19 +84,7 @@ async function runOnce(
       signal,
     });
     try {
-      const join = (topics: string[], handlers: RebalanceHandlers) =>
-        retry(
-          () =>
-            KafkaLogConsumer.connect({
-              brokers,
-              group: options.group,
-              topics,
-              instanceId,
-              handlers,
-              logger: log,
-            }),
-          { what: `kafka at ${brokers.join(",")}`, logger: log, signal },
-        );
+      const join = kafkaJoin({ brokers, group: options.group, instanceId, logger: log }, signal);
       const stream = await startStreamWorker({ sql, dlq, join, options, logger: log }, signal);
       ready();
       const stats = await stream.done;

@@ -11,6 +11,7 @@
  */
 import Kafka from "node-rdkafka";
 import { LakehouseError } from "../errors.ts";
+import { retry } from "../retry.ts";
 import type { Logger } from "../logger.ts";
 import type {
   ConsumedRecord,
@@ -261,3 +262,16 @@ export class KafkaLogConsumer implements LogConsumer {
     await this.rebalancing;
   }
 }
+
+/**
+ * A join for a stage's start (stream/start.ts, lake/sink/start.ts): connects a consumer to
+ * `group`, waiting with backoff while Kafka is unreachable, until `signal` aborts.
+ */
+export const kafkaJoin =
+  (options: Omit<KafkaConsumerOptions, "topics" | "handlers">, signal: AbortSignal) =>
+  (topics: string[], handlers: RebalanceHandlers): Promise<KafkaLogConsumer> =>
+    retry(() => KafkaLogConsumer.connect({ ...options, topics, handlers }), {
+      what: `kafka at ${options.brokers.join(",")}`,
+      logger: options.logger,
+      signal,
+    });
