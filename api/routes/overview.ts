@@ -18,6 +18,7 @@ import type { Api } from "./context.ts";
 const PAGE_DIR = fileURLToPath(new URL("../../dashboards/overview/", import.meta.url));
 const UPLOT_DIR = dirname(createRequire(import.meta.url).resolve("uplot/dist/uPlot.iife.min.js"));
 const UPLOT_FILES = new Set(["uPlot.iife.min.js", "uPlot.min.css"]);
+const PAGE_FILE = /^\/?[\w.-]+\.(js|css|html)$/;
 
 const Session = Type.Object({ name: Type.String(), scopes: Type.Array(Type.String()) });
 
@@ -33,6 +34,8 @@ export async function overviewRoutes(
     wildcard: false, // only the files present at start, no directory walking
     schemaHide: true,
     maxAge: "5m",
+    // The page's own files; never its tests or test helpers that live beside it.
+    allowedPath: (path) => PAGE_FILE.test(path) && !path.includes(".test."),
   });
   app.get("/assets/vendor/:file", { schema: { hide: true } }, (req, reply) => {
     const { file } = req.params as { file: string };

@@ -253,6 +253,26 @@ export function apiSuite(name: string, enabled: boolean, open: () => Promise<Sta
         ).toBe(200);
       });
 
+      it("API9 inventory: the overview page's folder serves its own files, not the tests beside them", async () => {
+        for (const path of [
+          "/assets/overview.js",
+          "/assets/overview.css",
+          "/assets/login.js",
+          "/assets/vendor/uPlot.iife.min.js",
+        ])
+          expect((await app.inject({ url: path })).statusCode, path).toBe(200);
+        for (const path of [
+          "/assets/overview.integration.test.ts",
+          "/assets/testing/browser.ts",
+          "/assets/vendor/uPlot.d.ts",
+          "/assets/../../package.json",
+        ])
+          expect((await app.inject({ url: path })).statusCode, path).toBe(404);
+        const page = await app.inject({ url: "/" });
+        expect(page.statusCode).toBe(303);
+        expect(page.headers.location).toBe("/login");
+      });
+
       it("API5 function-level authorization: a key without the route's scope is 403", async () => {
         expect((await get(`/v1/warehouse/customers/${user}`, "k-rt")).status).toBe(403);
         expect((await get("/v1/realtime/funnel", "k-wh")).status).toBe(403);
