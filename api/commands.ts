@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { parseFlags, parseNumber } from "../cli/args.ts";
 import { KeyRing } from "../core/api-keys.ts";
 import { config, redactUrl } from "../core/config.ts";
-import { LakehouseError, portInUse } from "../core/errors.ts";
+import { LakehouseError, listenOn } from "../core/errors.ts";
 import { componentLogger } from "../core/logger.ts";
 import { runService, stopped } from "../core/service.ts";
 import { runHistoryFile } from "../warehouse/runs-file.ts";
@@ -57,17 +57,12 @@ export async function apiCommand(args: string[]): Promise<number> {
     name: "API",
     logger: log,
     run: async ({ signal, ready }) => {
-      try {
-        const address = await app.listen({ port, host: flags.host });
-        log.info(
-          { database: redactUrl(url), warehouse: warehouse.kind, keys: keys.size },
-          `API listening on ${address} (overview at /, docs at /docs, OpenAPI at /openapi.json)`,
-        );
-      } catch (err) {
-        throw portInUse(err as Error, port, "--port or API_PORT");
-      } finally {
-        ready();
-      }
+      const address = await listenOn(app, port, flags.host, "--port or API_PORT");
+      log.info(
+        { database: redactUrl(url), warehouse: warehouse.kind, keys: keys.size },
+        `API listening on ${address} (overview at /, docs at /docs, OpenAPI at /openapi.json)`,
+      );
+      ready();
       await stopped(signal);
     },
   }).finally(async () => {

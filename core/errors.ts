@@ -136,6 +136,20 @@ export function portInUse(err: Error, port: number, change: string, what = "port
     : err;
 }
 
+/** Starts an HTTP server (Fastify's listen); a port in use is one line naming `change`. */
+export async function listenOn(
+  app: { listen(options: { port: number; host: string }): Promise<string> },
+  port: number,
+  host: string,
+  change: string,
+): Promise<string> {
+  try {
+    return await app.listen({ port, host });
+  } catch (err) {
+    throw portInUse(err as Error, port, change);
+  }
+}
+
 /** Wraps anything thrown into a LakehouseError, keeping the original as `cause`. */
 export function toLakehouseError(err: unknown, fallback: ErrorCode, context?: Record<string, unknown>) {
   if (err instanceof LakehouseError) return err;

@@ -2,7 +2,7 @@
 import { parseDuration, parseFlags, parseInstant, parseNumber } from "../cli/args.ts";
 import { KeyRing } from "../core/api-keys.ts";
 import { config } from "../core/config.ts";
-import { LakehouseError, portInUse } from "../core/errors.ts";
+import { LakehouseError, listenOn } from "../core/errors.ts";
 import { KafkaAdmin } from "../core/eventlog/kafka-admin.ts";
 import { CODECS, KafkaProducer, type Codec } from "../core/eventlog/kafka-producer.ts";
 import { componentLogger } from "../core/logger.ts";
@@ -256,12 +256,8 @@ export async function ingestCollect(args: string[]): Promise<number> {
     name: "collector",
     logger: log,
     run: async ({ signal, ready }) => {
-      try {
-        const address = await app.listen({ port, host: flags.host });
-        log.info(`collector listening on ${address} (POST /v1/events, GET /health, GET /metrics)`);
-      } catch (err) {
-        throw portInUse(err as Error, port, "--port");
-      }
+      const address = await listenOn(app, port, flags.host, "--port");
+      log.info(`collector listening on ${address} (POST /v1/events, GET /health, GET /metrics)`);
       ready();
       await stopped(signal);
     },

@@ -43,7 +43,10 @@ export async function overviewRoutes(
     return reply.sendFile(file, UPLOT_DIR, { maxAge: "1d" });
   });
 
-  const secure = (protocol: string) => protocol === "https";
+  // The cookie's attributes, the same when it is set and when it is cleared.
+  const cookie = (req: FastifyRequest) =>
+    ({ path: "/", httpOnly: true, sameSite: "strict", secure: req.protocol === "https" }) as const;
+  const describe = (who: Identity) => ({ name: who.name, scopes: [...who.scopes] });
 
   app.get("/", { schema: { hide: true } }, (req, reply) => {
     if (!signer.verify(req.cookies[SESSION_COOKIE])) {
@@ -76,14 +79,8 @@ export async function overviewRoutes(
     (req, reply) => {
       const session = signer.issue(req.body.key);
       if (!session) throw new LakehouseError("UNAUTHORIZED", "key: not a valid API key");
-      void reply.setCookie(SESSION_COOKIE, session.token, {
-        path: "/",
-        httpOnly: true,
-        sameSite: "strict",
-        secure: secure(req.protocol),
-        maxAge: session.maxAgeSeconds,
-      });
-      return { name: session.identity.name, scopes: [...session.identity.scopes] };
+      void reply.setCookie(SESSION_COOKIE, session.token, { ...cookie(req), maxAge: session.maxAgeSeconds });
+      return describe(session.identity);
     },
   );
   app.get(
@@ -98,7 +95,7 @@ export async function overviewRoutes(
     (req) => {
       const caller = who(req);
       if (!caller) throw new LakehouseError("UNAUTHORIZED", "no session: sign in with an API key");
-      return { name: caller.name, scopes: [...caller.scopes] };
+      return describe(caller);
     },
   );
   app.delete(
@@ -111,15 +108,7 @@ export async function overviewRoutes(
       },
     },
     async (req, reply) => {
-      await reply
-        .clearCookie(SESSION_COOKIE, {
-          path: "/",
-          httpOnly: true,
-          sameSite: "strict",
-          secure: secure(req.protocol),
-        })
-        .code(204)
-        .send(null);
+      await reply.clearCookie(SESSION_COOKIE, cookie(req)).code(204).send(null);
     },
   );
 }

@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { sleep } from "../../core/retry.ts";
 
 const { values } = parseArgs({
   options: {
@@ -52,7 +53,6 @@ const get = async (path: string) => {
   const res = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { "x-api-key": KEY } });
   return (await res.json()) as Record<string, unknown>;
 };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let peak = 0;
 const sample = () => {
   try {

@@ -13,7 +13,7 @@ import { KeyRing } from "../../core/api-keys.ts";
 import { config } from "../../core/config.ts";
 import { migrate } from "../../core/db/migrate.ts";
 import { openPglite } from "../../core/db/pglite-sql.ts";
-import { LakehouseError, portInUse } from "../../core/errors.ts";
+import { LakehouseError, listenOn } from "../../core/errors.ts";
 import { MemoryLog } from "../../core/eventlog/memory-log.ts";
 import type { RebalanceHandlers } from "../../core/eventlog/port.ts";
 import { ALL_TOPICS } from "../../core/events/topics.ts";
@@ -59,10 +59,10 @@ async function startCollector(
   const port = parseNumber("collector-port", portFlag, { min: 0, max: 65535 });
   const app = buildCollector(options);
   try {
-    return { app, address: await app.listen({ port, host }) };
+    return { app, address: await listenOn(app, port, host, "--collector-port") };
   } catch (err) {
     await app.close();
-    throw portInUse(err as Error, port, "--collector-port");
+    throw err;
   }
 }
 
@@ -184,28 +184,22 @@ export async function demoCommand(args: string[]): Promise<number> {
     sessionSecret: cfg.api.sessionSecret,
   });
   let address: string;
+  let collector: Awaited<ReturnType<typeof startCollector>>;
   try {
-    address = await api.listen({ port, host: flags.host });
+    address = await listenOn(api, port, flags.host, "--port or API_PORT");
+    collector = await startCollector(flags["collector-port"], flags.host, {
+      keys,
+      logger: stageLog,
+      // The producer resumes by counting the journal's records, so it must begin with the whole
+      // backfill: your own events are taken once the backfill is complete.
+      producer: {
+        send: (records) =>
+          state.backfillDone
+            ? eventLog.send(records)
+            : Promise.reject(new Error("the demo is still backfilling; the collector opens when it is done")),
+      },
+    });
   } catch (err) {
-    stages.abort();
-    await Promise.allSettled([stream.done, sink.done]);
-    await eventLog.close();
-    await sql.close();
-    dispose();
-    throw portInUse(err as Error, port, "--port or API_PORT");
-  }
-  const collector = await startCollector(flags["collector-port"], flags.host, {
-    keys,
-    logger: stageLog,
-    // The producer resumes by counting the journal's records, so it must begin with the whole
-    // backfill: your own events are taken once the backfill is complete.
-    producer: {
-      send: (records) =>
-        state.backfillDone
-          ? eventLog.send(records)
-          : Promise.reject(new Error("the demo is still backfilling; the collector opens when it is done")),
-    },
-  }).catch(async (err: unknown) => {
     stages.abort();
     await Promise.allSettled([stream.done, sink.done]);
     await api.close();
@@ -213,7 +207,7 @@ export async function demoCommand(args: string[]): Promise<number> {
     await sql.close();
     dispose();
     throw err;
-  });
+  }
   console.error(`\nGlobalMart Lakehouse demo: open ${address}/ (API reference at ${address}/docs)`);
   if (devKey) console.error(`API key for this run (every scope; paste it to sign in): ${devKey}`);
   if (collector) console.error(`collector: POST your own events to ${collector.address}/v1/events`);

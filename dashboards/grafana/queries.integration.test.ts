@@ -39,6 +39,7 @@ import { goldRows, logger } from "../../api/testing/suite.ts";
 import { DASHBOARDS } from "./src/all.ts";
 import { expandSqlMacros, interpolate, type ExpandContext, type Range } from "./testing/expand.ts";
 import { fieldsNamed, panelsOf, targetsOf } from "./testing/structure.ts";
+import { sleep } from "../../core/retry.ts";
 
 const available =
   (await requireServer("postgres")) && (await requireServer("mongo")) && (await requireServer("prometheus"));
@@ -52,7 +53,6 @@ const datasources = (
 const timeInterval = (uid: string) => datasources.find((d) => d.uid === uid)?.jsonData?.timeInterval;
 
 type Row = Record<string, unknown>;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Some value other than the time and series-name columns is there and not zero. */
 const hasData = (rows: Row[]) =>

@@ -13,6 +13,7 @@ import { DEMO_KEY, startDemo, stopDemo, until, type Running } from "../../cli/de
 import type { DemoState } from "../../cli/demo/state.ts";
 import { requireChromium } from "../../core/local-servers.ts";
 import { figure, launch, paintedCanvases, signIn, waitForStates } from "./testing/browser.ts";
+import { sleep } from "../../core/retry.ts";
 
 const chromiumPath = requireChromium();
 const FLAGS = ["--days", "1", "--per-day", "1500", "--users", "5000", "--products", "500", "--rate", "20"];
@@ -61,7 +62,7 @@ describe.skipIf(!chromiumPath)("the overview page on npm start", { timeout: 400_
       const now = JSON.stringify((await api<Sales>(`/v1/realtime/sales/minutely?${window}`)).body.totals);
       const settled = now === last;
       last = now;
-      if (!settled) await new Promise((r) => setTimeout(r, 2000));
+      if (!settled) await sleep(2000);
       return settled;
     });
 

@@ -1,8 +1,17 @@
 /** 1. Sales now: what the shop sells this minute, from the stream's sales, payment and refund tables. */
-import { colorOf, customVariable, dashboard, sql } from "./kit.ts";
+import { colorOf, customVariable, dashboard, sql, type PanelSpec } from "./kit.ts";
 import { category, country, SALES_FILTER } from "./variables.ts";
 
 const inRange = `FROM sales_metrics WHERE $__timeFilter(window_start) AND ${SALES_FILTER}`;
+
+/** One of the four headline figures across the top: a stat a quarter of the width. */
+const headline = (
+  title: string,
+  description: string,
+  unit: string,
+  select: string,
+  fields: [string, string][],
+): PanelSpec => ({ title, description, type: "stat", w: 6, h: 4, unit, targets: [sql(select)], fields });
 
 export default dashboard({
   uid: "globalmart-sales-now",
@@ -14,52 +23,38 @@ export default dashboard({
   variables: [category, country, customVariable("split", "Stack by", ["category", "country"])],
   rows: [
     [
-      {
-        title: "GMV",
-        description: "Gross merchandise value: revenue of every transaction in the range.",
-        type: "stat",
-        w: 6,
-        h: 4,
-        unit: "currencyUSD",
-        targets: [sql(`SELECT coalesce(sum(revenue), 0) AS gmv ${inRange}`)],
-        fields: [["gmv", "GMV"]],
-      },
-      {
-        title: "Orders",
-        description: "Transactions in the range.",
-        type: "stat",
-        w: 6,
-        h: 4,
-        unit: "short",
-        targets: [sql(`SELECT coalesce(sum(transactions), 0) AS orders ${inRange}`)],
-        fields: [["orders", "Orders"]],
-      },
-      {
-        title: "Average order value",
-        description: "Revenue divided by transactions over the range.",
-        type: "stat",
-        w: 6,
-        h: 4,
-        unit: "currencyUSD",
-        targets: [sql(`SELECT sum(revenue) / nullif(sum(transactions), 0) AS avg_order_value ${inRange}`)],
-        fields: [["avg_order_value", "AOV"]],
-      },
-      {
-        title: "Net revenue",
-        description: "Revenue less refunds in the range (refunds are not split by category or country).",
-        type: "stat",
-        w: 6,
-        h: 4,
-        unit: "currencyUSD",
-        targets: [
-          sql(`SELECT coalesce(sum(net_revenue), 0) AS net_revenue, coalesce(sum(refunded), 0) AS refunded
-               FROM net_revenue_minute WHERE $__timeFilter(window_start)`),
-        ],
-        fields: [
+      headline(
+        "GMV",
+        "Gross merchandise value: revenue of every transaction in the range.",
+        "currencyUSD",
+        `SELECT coalesce(sum(revenue), 0) AS gmv ${inRange}`,
+        [["gmv", "GMV"]],
+      ),
+      headline(
+        "Orders",
+        "Transactions in the range.",
+        "short",
+        `SELECT coalesce(sum(transactions), 0) AS orders ${inRange}`,
+        [["orders", "Orders"]],
+      ),
+      headline(
+        "Average order value",
+        "Revenue divided by transactions over the range.",
+        "currencyUSD",
+        `SELECT sum(revenue) / nullif(sum(transactions), 0) AS avg_order_value ${inRange}`,
+        [["avg_order_value", "AOV"]],
+      ),
+      headline(
+        "Net revenue",
+        "Revenue less refunds in the range (refunds are not split by category or country).",
+        "currencyUSD",
+        `SELECT coalesce(sum(net_revenue), 0) AS net_revenue, coalesce(sum(refunded), 0) AS refunded
+         FROM net_revenue_minute WHERE $__timeFilter(window_start)`,
+        [
           ["net_revenue", "Net"],
           ["refunded", "Refunded"],
         ],
-      },
+      ),
     ],
     [
       {
