@@ -6,6 +6,7 @@
  */
 import type { SqlClient } from "../../core/db/sql.ts";
 import type { BatchOutput, TopicCounts } from "../operators/output.ts";
+import { rollUpSales } from "../operators/sales-rollup.ts";
 import { LOW_STOCK_LEVELS } from "../operators/thresholds.ts";
 
 const sortedValues = <V>(m: Map<string | number, V>) =>
@@ -37,6 +38,24 @@ export async function writeOutput(
         rows.map((r) => r.revenueCents),
         rows.map((r) => r.transactions),
         rows.map((r) => r.units),
+      ],
+    );
+    const rollups = rollUpSales(rows);
+    await tx.query(
+      `INSERT INTO sales_minute_rollups AS s (category, country, window_start, revenue, transactions, units)
+       SELECT c, k, ${ts("w")}, r::numeric / 100, t, u
+       FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[]) AS d(c, k, w, r, t, u)
+       ON CONFLICT (category, country, window_start) DO UPDATE SET
+         revenue = s.revenue + EXCLUDED.revenue,
+         transactions = s.transactions + EXCLUDED.transactions,
+         units = s.units + EXCLUDED.units`,
+      [
+        rollups.map((r) => r.category),
+        rollups.map((r) => r.country),
+        rollups.map((r) => r.window),
+        rollups.map((r) => r.revenueCents),
+        rollups.map((r) => r.transactions),
+        rollups.map((r) => r.units),
       ],
     );
   }

@@ -58,6 +58,12 @@ export async function recompute(
       sales: (await rows("SELECT * FROM expected_sales")).map(([w, c, k, r, t, u]) =>
         j(w, c, k, r, t, u, avgCents(r as number, t as number)),
       ),
+      rollups: (
+        await rows(
+          `SELECT coalesce(category, '*'), coalesce(country, '*'), w, sum(revenue_cents), sum(transactions), sum(units)
+           FROM expected_sales GROUP BY GROUPING SETS ((w), (w, category), (w, country))`,
+        )
+      ).map((r) => j(...r)),
       funnel: (await rows("SELECT * FROM expected_funnel")).map((r) => j(...r)),
       payments: (await rows("SELECT * FROM expected_payments")).map((r) => j(...r)),
       refunds: (await rows("SELECT * FROM expected_refunds")).map((r) => j(...r)),
@@ -95,6 +101,9 @@ export async function streamTables(db: SqlClient, scope: GoldenScope): Promise<T
   return {
     sales: await rows(
       `SELECT ${ms("window_start")}, category, country, ${c("revenue")}, transactions, units, ${c("avg_value")} FROM sales_metrics`,
+    ),
+    rollups: await rows(
+      `SELECT category, country, ${ms("window_start")}, ${c("revenue")}, transactions, units FROM sales_minute_rollups`,
     ),
     funnel: await rows(`SELECT ${ms("window_start")}, views, cart_adds, purchases FROM funnel_metrics`),
     payments: await rows(
