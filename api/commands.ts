@@ -7,10 +7,9 @@ import { LakehouseError, listenOn } from "../core/errors.ts";
 import { componentLogger } from "../core/logger.ts";
 import { runService, stopped } from "../core/service.ts";
 import { runHistoryFile } from "../warehouse/runs-file.ts";
-import { buildApi } from "./server.ts";
+import { buildApi, settingsOf } from "./server.ts";
 import { DuckDbWarehouse } from "./stores/duckdb-warehouse.ts";
 import { MongoWarehouse } from "./stores/mongo-warehouse.ts";
-import { cachedRealtime } from "./stores/cache.ts";
 import { pgRealtime } from "./stores/realtime.ts";
 import type { WarehouseStore } from "./stores/warehouse.ts";
 
@@ -39,7 +38,7 @@ export async function apiCommand(args: string[]): Promise<number> {
   if (generated)
     console.error(`API_KEYS is not set: development key (every scope) for this run: ${generated}`);
 
-  const realtime = cachedRealtime(pgRealtime(url, log), cfg.api.cacheTtlMs);
+  const realtime = pgRealtime(url, log);
   const warehouse: WarehouseStore = cfg.mongoUrl
     ? MongoWarehouse.open(cfg.mongoUrl)
     : new DuckDbWarehouse(join(cfg.dataDir, "warehouse", "gold.duckdb"), runHistoryFile(cfg.dataDir));
@@ -48,10 +47,7 @@ export async function apiCommand(args: string[]): Promise<number> {
     warehouse,
     keys,
     logger: log,
-    maxRangeMs: cfg.api.maxRangeMs,
-    rateLimitPerMinute: cfg.api.rateLimitPerMinute,
-    corsOrigins: cfg.api.corsOrigins,
-    sessionSecret: cfg.api.sessionSecret,
+    ...settingsOf(cfg.api),
   });
   return runService({
     name: "API",

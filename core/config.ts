@@ -49,7 +49,7 @@ export interface ApiSettings {
   maxRangeMs: number;
   /** Requests per minute per key; 0 turns the limit off. */
   rateLimitPerMinute: number;
-  /** How long a real-time query's answer is reused; 0 = never. */
+  /** How long a real-time answer is served again from memory; 0 = never. */
   cacheTtlMs: number;
   /** Signs the overview page's session cookies; unset = random per process (sessions end at restart). */
   sessionSecret: string | undefined;

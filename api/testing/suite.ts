@@ -150,6 +150,22 @@ export function apiSuite(name: string, enabled: boolean, open: () => Promise<Sta
       );
       expect((minutes.series as unknown[]).length).toBe(Number(uk.n));
       expect(cents((minutes.totals as { revenue: string }).revenue)).toBe(cents(uk.revenue));
+      // One category alone reads the rollups, a category and a country the cells: both agree.
+      const { category } = await one(
+        `SELECT category FROM sales_metrics WHERE country = 'UK' GROUP BY 1 ORDER BY sum(revenue) DESC LIMIT 1`,
+      );
+      for (const filter of [
+        `category=${encodeURIComponent(category!)}`,
+        `category=${encodeURIComponent(category!)}&country=UK`,
+      ]) {
+        const got = (await get(`/v1/realtime/sales/hourly?from=${DAY.from}&to=${DAY.to}&${filter}`)).json();
+        const want = await one(
+          `SELECT sum(revenue)::text AS revenue, sum(transactions)::text AS transactions FROM sales_metrics
+           WHERE category = '${category}'${filter.includes("country") ? " AND country = 'UK'" : ""}`,
+        );
+        expect(cents((got.totals as { revenue: string }).revenue), filter).toBe(cents(want.revenue));
+        expect((got.totals as { transactions: number }).transactions, filter).toBe(Number(want.transactions));
+      }
 
       const funnel = (await get(`/v1/realtime/funnel?from=${DAY.from}&to=${DAY.to}`)).json();
       const f = await one(

@@ -31,9 +31,8 @@ import { DEFAULT_SESSION_RULES } from "../../stream/operators/sessions.ts";
 import { startStreamWorker } from "../../stream/start.ts";
 import { DEFAULT_STREAM_OPTIONS } from "../../stream/worker.ts";
 import { fileRunHistory } from "../../warehouse/runs-file.ts";
-import { buildApi } from "../../api/server.ts";
+import { buildApi, settingsOf } from "../../api/server.ts";
 import { DuckDbWarehouse } from "../../api/stores/duckdb-warehouse.ts";
-import { cachedRealtime } from "../../api/stores/cache.ts";
 import { pgliteRealtime } from "../../api/stores/realtime.ts";
 import { DayBatches } from "./batch-days.ts";
 import { backfill, backfillSimulator, realtime } from "./producer.ts";
@@ -174,14 +173,11 @@ export async function demoCommand(args: string[]): Promise<number> {
   const { ring: keys, generated: devKey } = KeyRing.fromConfig(cfg.apiKeys);
   const warehouse = new DuckDbWarehouse(paths.warehouse, paths.history);
   const api = await buildApi({
-    realtime: cachedRealtime(pgliteRealtime(sql), cfg.api.cacheTtlMs),
+    realtime: pgliteRealtime(sql),
     warehouse,
     keys,
     logger: stageLog,
-    maxRangeMs: cfg.api.maxRangeMs,
-    rateLimitPerMinute: cfg.api.rateLimitPerMinute,
-    corsOrigins: cfg.api.corsOrigins,
-    sessionSecret: cfg.api.sessionSecret,
+    ...settingsOf(cfg.api),
   });
   let address: string;
   let collector: Awaited<ReturnType<typeof startCollector>>;
