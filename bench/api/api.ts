@@ -11,12 +11,15 @@
  *
  *   node bin/run-ts.mjs bench/api/api.ts                       # seed a week, then measure
  *   node bin/run-ts.mjs bench/api/api.ts --keep                # keep the seeded schema and database
- *   node bin/run-ts.mjs bench/api/api.ts --schema st_x --db api_x   # measure again on them
+ *   node bin/run-ts.mjs bench/api/api.ts --schema st_x --db api_x --data-dir D   # measure again on them
+ *
+ * The warehouse is published twice: to FerretDB (the full stack's MongoDB here) and to the
+ * embedded stack's DuckDB gold file under the data directory, and the lookup runs on both.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -29,6 +32,7 @@ import { localServers } from "../../core/local-servers.ts";
 import { createLogger } from "../../core/logger.ts";
 import { seedRealtime, seedWarehouse } from "../../api/testing/seeded.ts";
 import { seededDataset } from "../../stream/testing/harness.ts";
+import { runHistoryFile } from "../../warehouse/runs-file.ts";
 import { percentile } from "../measure.ts";
 
 const { values } = parseArgs({
@@ -44,6 +48,7 @@ const { values } = parseArgs({
     keep: { type: "boolean", default: false },
     schema: { type: "string" },
     db: { type: "string" },
+    "data-dir": { type: "string" },
   },
 });
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -64,7 +69,13 @@ function schemaUrl(name: string): string {
   return url.toString();
 }
 
-async function seed(): Promise<{ schema: string; db: string }> {
+interface Seeded {
+  schema: string;
+  db: string;
+  dataDir: string;
+}
+
+async function seed(): Promise<Seeded> {
   const schema = `st_${randomBytes(4).toString("hex")}`;
   const db = `api_${randomBytes(4).toString("hex")}`;
   const started = performance.now();
@@ -103,20 +114,32 @@ async function seed(): Promise<{ schema: string; db: string }> {
     `batch + publish to FerretDB database ${db} in ${((performance.now() - t) / 1000).toFixed(0)} s`,
   );
   await client.close();
-  return { schema, db };
+  const dataDir = mkdtempSync(join(tmpdir(), "bench-api-data-"));
+  t = performance.now();
+  await seedWarehouse(
+    ds,
+    { duckdbPath: join(dataDir, "warehouse", "gold.duckdb"), historyFile: runHistoryFile(dataDir) },
+    logger,
+    { date: new Date(Date.parse(UNTIL) - 86_400_000).toISOString().slice(0, 10) },
+  );
+  console.log(`batch + publish to DuckDB ${dataDir} in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+  return { schema, db, dataDir };
 }
 
-function startApi(schema: string, db: string, port: number): Promise<ChildProcess> {
+/** The API on the seeded schema, reading the warehouse from FerretDB or (db undefined) DuckDB. */
+function startApi(seeded: Seeded, warehouse: "ferretdb" | "duckdb", port: number): Promise<ChildProcess> {
   const mongo = new URL(servers.mongoUrl);
-  mongo.pathname = `/${db}`;
+  mongo.pathname = `/${seeded.db}`;
+  const { MONGO_URL: _unset, ...env } = process.env;
   const child = spawn(
     process.execPath,
     [join(ROOT, "bin/lakehouse.mjs"), "api", "--port", String(port), "--host", "127.0.0.1"],
     {
       env: {
-        ...process.env,
-        DATABASE_URL: schemaUrl(schema),
-        MONGO_URL: mongo.toString(),
+        ...env,
+        DATABASE_URL: schemaUrl(seeded.schema),
+        DATA_DIR: seeded.dataDir,
+        ...(warehouse === "ferretdb" ? { MONGO_URL: mongo.toString() } : {}),
         API_KEYS: `bench:${KEY}`,
         API_RATE_LIMIT: "0",
         API_CACHE_TTL_MS: values["cache-ttl-ms"],
@@ -182,7 +205,10 @@ async function load(scenario: string, port: number, path: () => string): Promise
 
 async function main() {
   pin(process.pid, 0);
-  const seeded = values.schema && values.db ? { schema: values.schema, db: values.db } : await seed();
+  const seeded =
+    values.schema && values.db && values["data-dir"]
+      ? { schema: values.schema, db: values.db, dataDir: values["data-dir"] }
+      : await seed();
   const port = 18_000 + Math.floor(Math.random() * 1000);
 
   // Inputs drawn from the seeded data: real user ids, hours with sales.
@@ -211,7 +237,20 @@ async function main() {
   const rows: Row[] = [await load("bare Fastify route (the box's limit)", port + 1, () => "/")];
   bare.kill();
 
-  const api = await startApi(seeded.schema, seeded.db, port);
+  const embedded = await startApi(seeded, "duckdb", port + 2);
+  try {
+    rows.push(
+      await load(
+        "warehouse lookup by user_id (DuckDB, the embedded stack)",
+        port + 2,
+        () => `/v1/warehouse/rfm/customers/${pick(users)}`,
+      ),
+    );
+  } finally {
+    embedded.kill("SIGTERM");
+  }
+
+  const api = await startApi(seeded, "ferretdb", port);
   try {
     rows.push(await load("GET /healthz (every hook, no store)", port, () => "/healthz"));
     rows.push(
@@ -278,7 +317,8 @@ async function main() {
   } finally {
     api.kill("SIGTERM");
   }
-  if (values.keep || values.schema) console.log(`kept: --schema ${seeded.schema} --db ${seeded.db}`);
+  if (values.keep || values.schema)
+    console.log(`kept: --schema ${seeded.schema} --db ${seeded.db} --data-dir ${seeded.dataDir}`);
   else {
     const admin = new pg.Client({ connectionString: servers.databaseUrl });
     await admin.connect();
@@ -288,6 +328,7 @@ async function main() {
     await mongo.connect();
     await mongo.db(seeded.db).dropDatabase();
     await mongo.close();
+    rmSync(seeded.dataDir, { recursive: true, force: true });
   }
 }
 
