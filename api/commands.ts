@@ -10,8 +10,8 @@ import { runHistoryFile } from "../warehouse/runs-file.ts";
 import { buildApi, settingsOf } from "./server.ts";
 import { DuckDbWarehouse } from "./stores/duckdb-warehouse.ts";
 import { MongoWarehouse } from "./stores/mongo-warehouse.ts";
+import { cachedWarehouse } from "./stores/snapshot-cache.ts";
 import { pgRealtime } from "./stores/realtime.ts";
-import type { WarehouseStore } from "./stores/warehouse.ts";
 
 const log = componentLogger("api");
 
@@ -39,9 +39,12 @@ export async function apiCommand(args: string[]): Promise<number> {
     console.error(`API_KEYS is not set: development key (every scope) for this run: ${generated}`);
 
   const realtime = pgRealtime(url, log);
-  const warehouse: WarehouseStore = cfg.mongoUrl
-    ? MongoWarehouse.open(cfg.mongoUrl)
-    : new DuckDbWarehouse(join(cfg.dataDir, "warehouse", "gold.duckdb"), runHistoryFile(cfg.dataDir));
+  const warehouse = cachedWarehouse(
+    cfg.mongoUrl
+      ? MongoWarehouse.open(cfg.mongoUrl)
+      : new DuckDbWarehouse(join(cfg.dataDir, "warehouse", "gold.duckdb"), runHistoryFile(cfg.dataDir)),
+    cfg.api.warehouseCacheRows,
+  );
   const app = await buildApi({
     realtime,
     warehouse,

@@ -51,6 +51,8 @@ export interface ApiSettings {
   rateLimitPerMinute: number;
   /** How long a real-time answer is served again from memory; 0 = never. */
   cacheTtlMs: number;
+  /** Rows of published snapshots kept in memory for repeated lookups; 0 = none. */
+  warehouseCacheRows: number;
   /** Signs the overview page's session cookies; unset = random per process (sessions end at restart). */
   sessionSecret: string | undefined;
 }
@@ -260,6 +262,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxRangeMs: duration(env, "API_MAX_RANGE", 7 * 86_400_000, problems),
       rateLimitPerMinute: whole(env, "API_RATE_LIMIT", 1200, problems),
       cacheTtlMs: whole(env, "API_CACHE_TTL_MS", 1000, problems),
+      warehouseCacheRows: whole(env, "API_WAREHOUSE_CACHE_ROWS", 100_000, problems),
       sessionSecret: secret(env, "API_SESSION_SECRET", 32, problems),
     },
     batchTimeZone: timeZone(env, problems),

@@ -17,6 +17,7 @@ import { sqlString } from "../../core/sql-literal.ts";
 import type { Dataset } from "../../stream/testing/harness.ts";
 import { cents } from "../params.ts";
 import type { Api } from "../routes/context.ts";
+import { cachedWarehouse } from "../stores/snapshot-cache.ts";
 import { buildApi, routesOf } from "../server.ts";
 import type { RealtimeDb } from "../stores/realtime.ts";
 import type { WarehouseStore } from "../stores/warehouse.ts";
@@ -39,7 +40,8 @@ export const KEYS = "all:k-all,rt:k-rt:realtime:read,wh:k-wh:warehouse:read,ops:
 export function apiFor(s: Pick<Stack, "realtime" | "warehouse">, rateLimitPerMinute = 0): Promise<Api> {
   return buildApi({
     realtime: s.realtime,
-    warehouse: s.warehouse,
+    // As `lakehouse api` runs it: every publish and walk test also proves the cache never serves stale rows.
+    warehouse: cachedWarehouse(s.warehouse, 10_000),
     keys: new KeyRing(parseApiKeys(KEYS, "test")),
     logger,
     maxRangeMs: 7 * 86_400_000,

@@ -203,6 +203,31 @@ async function load(scenario: string, port: number, path: () => string): Promise
   };
 }
 
+/** One client walking every RFM customer, 1,000 a page, for at most --walk-seconds. */
+async function walk(warehouse: string, port: number): Promise<string> {
+  const pages: number[] = [];
+  let rowsWalked = 0;
+  let cursor: string | null = null;
+  const walkStart = performance.now();
+  do {
+    const t = performance.now();
+    const res = await fetch(
+      `http://127.0.0.1:${port}/v1/warehouse/rfm/customers?limit=1000${cursor ? `&cursor=${cursor}` : ""}`,
+      { headers: { "x-api-key": KEY } },
+    );
+    if (!res.ok) throw new Error(`walk: ${res.status} ${await res.text()}`);
+    const body = (await res.json()) as { data: unknown[]; next_cursor: string | null };
+    pages.push(performance.now() - t);
+    rowsWalked += body.data.length;
+    cursor = body.next_cursor;
+  } while (cursor && performance.now() - walkStart < Number(values["walk-seconds"]) * 1000);
+  const seconds = (performance.now() - walkStart) / 1000;
+  return (
+    `cursor walk over rfm_customers (${warehouse})${cursor ? " (stopped at --walk-seconds)" : ""}: ${rowsWalked} rows in ${pages.length} pages, ${seconds.toFixed(1)} s ` +
+    `(${Math.round(rowsWalked / seconds)} rows/s), page p50 ${percentile(pages, 50).toFixed(1)} ms, p99 ${percentile(pages, 99).toFixed(1)} ms`
+  );
+}
+
 async function main() {
   pin(process.pid, 0);
   const seeded =
@@ -223,10 +248,15 @@ async function main() {
       .db(seeded.db)
       .collection(pointer!.collection)
       .find({}, { projection: { user_id: 1, _id: 0 } })
-      .limit(20_000)
+      .limit(200_000)
       .toArray()
   ).map((d) => String(d.user_id));
   await client.close();
+  // Shuffled, so the cold lookups are spread over the whole table.
+  for (let i = users.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [users[i], users[j]] = [users[j]!, users[i]!];
+  }
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)]!;
   const hour = () => new Date(FIRST + Math.floor(Math.random() * DAYS * 24) * 3_600_000);
   console.log(
@@ -237,15 +267,23 @@ async function main() {
   const rows: Row[] = [await load("bare Fastify route (the box's limit)", port + 1, () => "/")];
   bare.kill();
 
+  // Cold: every request a customer not asked for before, so each one reads the store. Warm: an
+  // app's active customers (1,000) asked again and again, from the snapshot cache once read.
+  let next = 0;
+  const cold = () => `/v1/warehouse/rfm/customers/${users[next++ % users.length]!}`;
+  const hot = users.slice(-1000);
+  const walks: string[] = [];
   const embedded = await startApi(seeded, "duckdb", port + 2);
   try {
+    rows.push(await load("warehouse lookup by user_id, cold (DuckDB, the embedded stack)", port + 2, cold));
     rows.push(
       await load(
-        "warehouse lookup by user_id (DuckDB, the embedded stack)",
+        "warehouse lookup by user_id, 1,000 active customers (DuckDB)",
         port + 2,
-        () => `/v1/warehouse/rfm/customers/${pick(users)}`,
+        () => `/v1/warehouse/rfm/customers/${pick(hot)}`,
       ),
     );
+    walks.push(await walk("DuckDB", port + 2));
   } finally {
     embedded.kill("SIGTERM");
   }
@@ -275,44 +313,16 @@ async function main() {
     );
 
     // FerretDB last: its lookups are full scans that outlive their scenario (bench/README.md).
-    rows.push(
-      await load(
-        "warehouse lookup by user_id (FerretDB)",
-        port,
-        () => `/v1/warehouse/rfm/customers/${pick(users)}`,
-      ),
-    );
+    rows.push(await load("warehouse lookup by user_id, cold (FerretDB)", port, cold));
 
-    // One client walking the RFM customers, 1,000 a page, for at most --walk-seconds.
-    const pages: number[] = [];
-    let rowsWalked = 0;
-    let cursor: string | null = null;
-    const walkStart = performance.now();
-    do {
-      const t = performance.now();
-      const res = await fetch(
-        `http://127.0.0.1:${port}/v1/warehouse/rfm/customers?limit=1000${cursor ? `&cursor=${cursor}` : ""}`,
-        {
-          headers: { "x-api-key": KEY },
-        },
-      );
-      if (!res.ok) throw new Error(`walk: ${res.status} ${await res.text()}`);
-      const body = (await res.json()) as { data: unknown[]; next_cursor: string | null };
-      pages.push(performance.now() - t);
-      rowsWalked += body.data.length;
-      cursor = body.next_cursor;
-    } while (cursor && performance.now() - walkStart < Number(values["walk-seconds"]) * 1000);
-    const walkSeconds = (performance.now() - walkStart) / 1000;
+    walks.push(await walk("FerretDB", port));
 
     console.log(
       "\n| scenario | req/s | p50 ms | p99 ms | non-2xx | errors |\n| --- | --- | --- | --- | --- | --- |",
     );
     for (const r of rows)
       console.log(`| ${r.scenario} | ${r.reqPerSec} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} |`);
-    console.log(
-      `\ncursor walk over rfm_customers${cursor ? " (stopped at --walk-seconds)" : ""}: ${rowsWalked} rows in ${pages.length} pages, ${walkSeconds.toFixed(1)} s ` +
-        `(${Math.round(rowsWalked / walkSeconds)} rows/s), page p50 ${percentile(pages, 50).toFixed(1)} ms, p99 ${percentile(pages, 99).toFixed(1)} ms`,
-    );
+    for (const w of walks) console.log(w);
     console.log(`API process peak RSS ${peakRssOf(api.pid!)} MB`);
   } finally {
     api.kill("SIGTERM");

@@ -32,6 +32,7 @@ import { startStreamWorker } from "../../stream/start.ts";
 import { DEFAULT_STREAM_OPTIONS } from "../../stream/worker.ts";
 import { fileRunHistory } from "../../warehouse/runs-file.ts";
 import { buildApi, settingsOf } from "../../api/server.ts";
+import { cachedWarehouse } from "../../api/stores/snapshot-cache.ts";
 import { DuckDbWarehouse } from "../../api/stores/duckdb-warehouse.ts";
 import { pgliteRealtime } from "../../api/stores/realtime.ts";
 import { DayBatches } from "./batch-days.ts";
@@ -174,7 +175,7 @@ export async function demoCommand(args: string[]): Promise<number> {
   const warehouse = new DuckDbWarehouse(paths.warehouse, paths.history);
   const api = await buildApi({
     realtime: pgliteRealtime(sql),
-    warehouse,
+    warehouse: cachedWarehouse(warehouse, cfg.api.warehouseCacheRows),
     keys,
     logger: stageLog,
     ...settingsOf(cfg.api),
