@@ -9,7 +9,7 @@
  * Which routes: those that need `realtime:read`. Warehouse answers come from immutable
  * snapshots and are revalidated by ETag instead.
  */
-import type { FastifyReply, FastifyRequest } from "fastify";
+import type { FastifyReply, FastifyRequest, RouteOptions } from "fastify";
 import { LRUCache } from "lru-cache";
 import type { Api } from "./routes/context.ts";
 
@@ -31,14 +31,13 @@ export function cacheResponses(app: Api, ttlMs: number, maxEntries = 10_000): vo
   if (ttlMs <= 0) return;
   const done = new LRUCache<string, string>({ max: maxEntries, ttl: ttlMs });
   const inFlight = new Map<string, Pending>();
-  const cacheable = (req: FastifyRequest) =>
-    req.method === "GET" && req.routeOptions.config.scope === "realtime:read";
+  const cacheable = (route: RouteOptions) =>
+    [route.method].flat().includes("GET") && route.config?.scope === "realtime:read";
   const replay = (reply: FastifyReply, body: string) =>
     reply.code(200).type(JSON_TYPE).header("x-cache", "hit").send(body);
 
   app.decorateRequest("cacheLeader", undefined);
-  app.addHook("onRequest", async (req, reply) => {
-    if (!cacheable(req)) return;
+  const lookUp = async (req: FastifyRequest, reply: FastifyReply) => {
     const hit = done.get(req.url);
     if (hit !== undefined) return replay(reply, hit);
     const pending = inFlight.get(req.url);
@@ -52,8 +51,8 @@ export function cacheResponses(app: Api, ttlMs: number, maxEntries = 10_000): vo
     const promise = new Promise<string | undefined>((resolve) => (settle = resolve));
     req.cacheLeader = { promise, settle };
     inFlight.set(req.url, req.cacheLeader);
-  });
-  app.addHook("onSend", async (req, reply, payload) => {
+  };
+  const keep = async (req: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     const leader = req.cacheLeader;
     if (leader === undefined) return payload;
     req.cacheLeader = undefined;
@@ -62,7 +61,7 @@ export function cacheResponses(app: Api, ttlMs: number, maxEntries = 10_000): vo
     if (body !== undefined) done.set(req.url, body);
     leader.settle(body);
     return payload;
-  });
+  };
   // A request that ended without sending (client gone, timeout) must not leave others waiting.
   const release = async (req: FastifyRequest) => {
     if (req.cacheLeader === undefined) return;
@@ -70,6 +69,13 @@ export function cacheResponses(app: Api, ttlMs: number, maxEntries = 10_000): vo
     req.cacheLeader.settle(undefined);
     req.cacheLeader = undefined;
   };
-  app.addHook("onResponse", release);
-  app.addHook("onRequestAbort", release);
+  // Route hooks, on the cached routes only: every other request pays nothing. They run after
+  // the app's own onRequest hooks, so after the key check.
+  app.addHook("onRoute", (route) => {
+    if (!cacheable(route)) return;
+    route.onRequest = [...[route.onRequest ?? []].flat(), lookUp];
+    route.onSend = [...[route.onSend ?? []].flat(), keep];
+    route.onResponse = [...[route.onResponse ?? []].flat(), release];
+    route.onRequestAbort = [...[route.onRequestAbort ?? []].flat(), release];
+  });
 }

@@ -6,9 +6,19 @@
  * API_SESSION_SECRET lets several API replicas accept each other's cookies.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import type { FastifyRequest } from "fastify";
 import type { Identity, KeyRing } from "../core/api-keys.ts";
 
 export const SESSION_COOKIE = "lakehouse_session";
+
+/**
+ * The session cookie of a request, parsed only when asked: most requests carry a key and no
+ * cookie, so the cookie plugin's parse-every-request hook is off (server.ts).
+ */
+export function sessionToken(req: FastifyRequest): string | undefined {
+  const header = req.headers.cookie;
+  return header === undefined ? undefined : req.server.parseCookie(header)[SESSION_COOKIE];
+}
 export const SESSION_HOURS = 12;
 
 export class SessionSigner {

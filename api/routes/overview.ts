@@ -12,7 +12,7 @@ import type { FastifyRequest } from "fastify";
 import type { Identity } from "../../core/api-keys.ts";
 import { LakehouseError } from "../../core/errors.ts";
 import { ProblemSchema } from "../problem-schema.ts";
-import { SESSION_COOKIE, type SessionSigner } from "../session.ts";
+import { SESSION_COOKIE, sessionToken, type SessionSigner } from "../session.ts";
 import type { Api } from "./context.ts";
 
 const PAGE_DIR = fileURLToPath(new URL("../../dashboards/overview/", import.meta.url));
@@ -49,7 +49,7 @@ export async function overviewRoutes(
   const describe = (who: Identity) => ({ name: who.name, scopes: [...who.scopes] });
 
   app.get("/", { schema: { hide: true } }, (req, reply) => {
-    if (!signer.verify(req.cookies[SESSION_COOKIE])) {
+    if (!signer.verify(sessionToken(req))) {
       // Keep the page's own query (window, refresh) across the sign-in.
       const query = req.url.indexOf("?");
       return reply.redirect(`/login${query < 0 ? "" : req.url.slice(query)}`, 303);

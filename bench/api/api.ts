@@ -193,7 +193,7 @@ async function load(scenario: string, port: number, path: () => string): Promise
     headers: { "x-api-key": KEY },
     requests: [{ method: "GET", setupRequest: (req) => ({ ...req, path: path() }) }],
   });
-  return {
+  const row = {
     scenario,
     reqPerSec: Math.round(result.requests.average),
     p50: result.latency.p50,
@@ -201,6 +201,10 @@ async function load(scenario: string, port: number, path: () => string): Promise
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
   };
+  console.log(
+    `${scenario}: ${row.reqPerSec} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.non2xx} non-2xx`,
+  );
+  return row;
 }
 
 /** One client walking every RFM customer, 1,000 a page, for at most --walk-seconds. */
@@ -213,8 +217,10 @@ async function walk(warehouse: string, port: number): Promise<string> {
     const t = performance.now();
     const res = await fetch(
       `http://127.0.0.1:${port}/v1/warehouse/rfm/customers?limit=1000${cursor ? `&cursor=${cursor}` : ""}`,
-      { headers: { "x-api-key": KEY } },
-    );
+      { headers: { "x-api-key": KEY }, signal: AbortSignal.timeout(120_000) },
+    ).catch((err: Error) => err);
+    if (res instanceof Error)
+      return `cursor walk over rfm_customers (${warehouse}): a page took over 120 s after ${rowsWalked} rows (${res.message})`;
     if (!res.ok) throw new Error(`walk: ${res.status} ${await res.text()}`);
     const body = (await res.json()) as { data: unknown[]; next_cursor: string | null };
     pages.push(performance.now() - t);
@@ -284,6 +290,7 @@ async function main() {
       ),
     );
     walks.push(await walk("DuckDB", port + 2));
+    console.log(walks.at(-1));
   } finally {
     embedded.kill("SIGTERM");
   }
@@ -316,6 +323,7 @@ async function main() {
     rows.push(await load("warehouse lookup by user_id, cold (FerretDB)", port, cold));
 
     walks.push(await walk("FerretDB", port));
+    console.log(walks.at(-1));
 
     console.log(
       "\n| scenario | req/s | p50 ms | p99 ms | non-2xx | errors |\n| --- | --- | --- | --- | --- | --- |",
