@@ -1,7 +1,7 @@
 /** `lakehouse batch run` (SPEC section 7): build silver and gold for one date or a range. */
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
-import { parseFlags } from "../cli/args.ts";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { metricsAddress, metricsFlags, parseFlags } from "../cli/args.ts";
 import { config } from "../core/config.ts";
 import { connectPool } from "../core/db/pool.ts";
 import { LakehouseError } from "../core/errors.ts";
@@ -26,25 +26,36 @@ export function datesBetween(from: string, to: string): string[] {
   return dates;
 }
 
-/** The product dimension as NDJSON: the given file, or exported from Postgres, or none. */
-async function productsFile(given: string | undefined, workDir: string): Promise<string | undefined> {
-  if (given !== undefined) return given;
-  const url = config().databaseUrl;
-  if (url === undefined) {
-    log.warn('no --products file and no DATABASE_URL: every category will be "unknown"');
-    return undefined;
-  }
+/** Exports the product dimension from Postgres as NDJSON into `file`. */
+async function exportProducts(url: string, file: string): Promise<void> {
   const pool = await connectPool(url, log, { max: 1 });
   try {
     const { rows } = await pool.query<{ line: string }>(
       "SELECT json_build_object('product_id', product_id, 'name', name, 'category', category, 'price', price)::text AS line FROM products",
     );
-    const file = join(workDir, "products.ndjson");
+    await mkdir(dirname(file), { recursive: true });
     await writeFile(file, rows.map((r) => r.line).join("\n"));
-    return file;
   } finally {
     await pool.end();
   }
+}
+
+/**
+ * The product dimension as NDJSON: the given file, or exported from Postgres before each run
+ * (products added since the last run get their category), or none.
+ */
+function products(
+  given: string | undefined,
+  workDir: string,
+): Pick<BatchEnv, "productsFile" | "refreshProducts"> {
+  if (given !== undefined) return { productsFile: given };
+  const url = config().databaseUrl;
+  if (url === undefined) {
+    log.warn('no --products file and no DATABASE_URL: every category will be "unknown"');
+    return { productsFile: undefined };
+  }
+  const file = join(workDir, "products.ndjson");
+  return { productsFile: file, refreshProducts: () => exportProducts(url, file) };
 }
 
 export async function batchRun(args: string[]): Promise<number> {
@@ -77,7 +88,7 @@ export async function batchRun(args: string[]): Promise<number> {
 
 /** The lake, the warehouse (when MONGO_URL is set) and the product dimension. */
 export async function openBatchEnv(
-  products: string | undefined,
+  productsGiven: string | undefined,
 ): Promise<BatchEnv & { close(): Promise<void> }> {
   const cfg = config();
   const store = openStore(log);
@@ -92,7 +103,7 @@ export async function openBatchEnv(
     db,
     duckdbWarehouse,
     history: db ? mongoRunHistory(db) : fileRunHistory(runHistoryFile(cfg.dataDir)),
-    productsFile: await productsFile(products, cfg.dataDir),
+    ...products(productsGiven, join(cfg.dataDir, "batch")),
     cacheDir: join(cfg.dataDir, "batch", "bronze-cache"),
     workDir: join(cfg.dataDir, "batch", "work"),
     logger: log,
@@ -104,12 +115,18 @@ export async function openBatchEnv(
 }
 
 export async function batchSchedule(args: string[]): Promise<number> {
-  const flags = parseFlags(args, { job: { type: "string" }, products: { type: "string" } });
+  const flags = parseFlags(args, {
+    job: { type: "string" },
+    products: { type: "string" },
+    ...metricsFlags(9467),
+  });
+  const metrics = metricsAddress(flags);
   const cfg = config();
   const env = await openBatchEnv(flags.products);
   return runService({
     name: "batch scheduler",
     logger: log,
+    metrics,
     run: async ({ signal, ready }) => {
       const scheduler = startScheduler(env, {
         cron: cfg.batchCron,

@@ -25,6 +25,8 @@ export interface BatchEnv {
   /** `batch_runs`: in MongoDB with it, else a file beside the DuckDB warehouse. */
   history: RunHistory | undefined;
   productsFile: string | undefined;
+  /** Brings productsFile up to date before each run (a scheduler runs for months). */
+  refreshProducts?: () => Promise<void>;
   cacheDir: string;
   workDir: string;
   logger: Logger;
@@ -58,6 +60,7 @@ export async function runDate(
         return undefined;
       }
     }
+    await env.refreshProducts?.();
     const startedAt = Date.now();
     await history?.start({ id: runId, job: job ?? "all", date });
     let r: BatchRunResult;

@@ -1,5 +1,6 @@
 /** Parsing of command-line values, with errors that say which flag and what was expected. */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { config } from "../core/config.ts";
 import { durationMs } from "../core/duration.ts";
 import { LakehouseError } from "../core/errors.ts";
 
@@ -57,3 +58,9 @@ export const metricsAddress = (flags: {
   parseNumber("metrics-port", flags["metrics-port"], { min: 0, max: 65535 }),
   flags["metrics-host"],
 ];
+
+/** `--topic-prefix`: unset falls back to KAFKA_TOPIC_PREFIX (core/config.ts), then none. */
+export const TOPIC_PREFIX_FLAG = { "topic-prefix": { type: "string" } } as const;
+
+export const topicPrefixOf = (flags: { "topic-prefix"?: string | undefined }): string =>
+  flags["topic-prefix"] ?? config().kafkaTopicPrefix;

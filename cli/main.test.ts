@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { main, usage } from "./main.ts";
+import { commands, main, usage } from "./main.ts";
 
 describe("lakehouse cli", () => {
   afterEach(() => {
@@ -12,6 +12,16 @@ describe("lakehouse cli", () => {
     expect(await main([])).toBe(2);
     expect(log).toHaveBeenCalledWith(usage());
     expect(usage()).toContain("lakehouse config");
+  });
+
+  it("explains each command with --help, without running it", async () => {
+    const log = vi.spyOn(console, "log").mockImplementation(() => {});
+    for (const [name, command] of Object.entries(commands)) {
+      const run = vi.spyOn(command, "run");
+      expect(await main([...name.split(" "), "--help"]), name).toBe(0);
+      expect(run, name).not.toHaveBeenCalled();
+      expect(String(log.mock.lastCall?.[0])).toBe(`usage: lakehouse ${name}\n  ${command.summary}`);
+    }
   });
 
   it("rejects an unknown command", async () => {

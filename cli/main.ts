@@ -21,7 +21,7 @@ export const commands: Record<string, Command> = {
     summary:
       "simulate GlobalMart shoppers: real time [--rate 500] [--duration 10m], or [--backfill-days N] [--until D] [--per-day 100000]; " +
       "[--seed 42] [--users N] [--products N] [--anomaly-rate 0.005] [--out DIR | --labels FILE] [--codec lz4] [--topic-prefix P] " +
-      "[--no-reference] (with DATABASE_URL set, users/products/inventory_status are loaded first)",
+      "[--no-reference] (with DATABASE_URL set, users/products/inventory_status are loaded first) [--metrics-port N --metrics-host H]",
     run: async (args) => (await import("../ingest/commands.ts")).ingestGenerate(args),
   },
   "ingest collect": {
@@ -49,7 +49,8 @@ export const commands: Record<string, Command> = {
   },
   "batch schedule": {
     summary:
-      "nightly batch on BATCH_CRON in TZ_BATCH (the day that just ended), with a lock and retries; [--job NAME]",
+      "nightly batch on BATCH_CRON in TZ_BATCH (the day that just ended), with a lock and retries; [--job NAME] " +
+      "[--metrics-port 9467] [--metrics-host 127.0.0.1]",
     run: async (args) => (await import("../batch/commands.ts")).batchSchedule(args),
   },
   sql: {
@@ -118,6 +119,11 @@ export async function main(argv: string[]): Promise<number> {
   if (!found) {
     console.error(`lakehouse: unknown command "${argv.join(" ")}"\n${usage()}`);
     return 2;
+  }
+  if (found.args.includes("--help") || found.args.includes("-h")) {
+    const name = Object.keys(commands).find((k) => commands[k] === found.command)!;
+    console.log(`usage: lakehouse ${name}\n  ${found.command.summary}`);
+    return 0;
   }
   try {
     return await found.command.run(found.args);

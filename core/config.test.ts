@@ -31,8 +31,11 @@ describe("loadConfig", () => {
       API_MAX_RANGE: "31d",
       TZ_BATCH: "Europe/Berlin",
       BATCH_CRON: "30 3 * * 1-5",
+      KAFKA_TOPIC_PREFIX: "shop-a.",
     });
     expect(c.kafkaBrokers).toEqual(["k1:9092", "k2:9092"]);
+    expect(c.kafkaTopicPrefix).toBe("shop-a.");
+    expect(loadConfig({}).kafkaTopicPrefix).toBe("");
     expect(c.lake).toEqual({ kind: "s3", bucket: "my-lake", prefix: "events", uri: "s3://my-lake/events" });
     expect(c.s3.forcePathStyle).toBe(true); // defaults on when an endpoint is given (MinIO)
     expect(c.apiKeys).toEqual([
@@ -65,6 +68,7 @@ describe("loadConfig", () => {
         S3_ACCESS_KEY_ID: "only-id",
         API_KEYS: "nocolon",
         API_MAX_RANGE: "forever",
+        KAFKA_TOPIC_PREFIX: "my prefix/",
       });
     } catch (err) {
       error = err;
@@ -84,10 +88,11 @@ describe("loadConfig", () => {
       "S3_SECRET_ACCESS_KEY",
       "API_KEYS",
       "API_MAX_RANGE",
+      "KAFKA_TOPIC_PREFIX",
     ]) {
       expect(e.message).toContain(name);
     }
-    expect(e.context.problems).toHaveLength(10);
+    expect(e.context.problems).toHaveLength(11);
   });
 
   it("never echoes a password in its errors or description", () => {

@@ -24,6 +24,8 @@ export interface S3Settings {
 export interface Config {
   /** Unset means the in-process log stands in for Kafka. */
   kafkaBrokers: string[] | undefined;
+  /** Put before every SPEC topic name (KAFKA_TOPIC_PREFIX), so stacks can share one cluster. */
+  kafkaTopicPrefix: string;
   /** Unset means embedded PGlite under dataDir. */
   databaseUrl: string | undefined;
   lake: LakeLocation;
@@ -173,6 +175,14 @@ function brokers(env: Env, problems: Problems): string[] | undefined {
   return items;
 }
 
+function topicPrefix(env: Env, problems: Problems): string {
+  const raw = text(env, "KAFKA_TOPIC_PREFIX") ?? "";
+  // Kafka's own rule for topic names, less the length a SPEC name needs after the prefix.
+  if (!/^[a-zA-Z0-9._-]{0,200}$/.test(raw))
+    problems.add("KAFKA_TOPIC_PREFIX", raw, "letters, digits, '.', '_' or '-' (at most 200)");
+  return raw;
+}
+
 function url(env: Env, name: string, protocols: string[], problems: Problems): string | undefined {
   const raw = text(env, name);
   if (raw === undefined) return undefined;
@@ -243,6 +253,7 @@ export function loadConfig(env: Env = process.env): Config {
   const dataDir = resolve(text(env, "DATA_DIR") ?? "./data");
   const config: Config = {
     kafkaBrokers: brokers(env, problems),
+    kafkaTopicPrefix: topicPrefix(env, problems),
     databaseUrl: url(env, "DATABASE_URL", ["postgres:", "postgresql:"], problems),
     lake: lake(env, dataDir, problems),
     s3: {
@@ -305,6 +316,7 @@ export function redactUrl(raw: string): string {
 export function describeConfig(c: Config): Record<string, unknown> {
   return {
     kafkaBrokers: c.kafkaBrokers ?? "(in-process log)",
+    kafkaTopicPrefix: c.kafkaTopicPrefix,
     databaseUrl: c.databaseUrl === undefined ? "(embedded PGlite)" : redactUrl(c.databaseUrl),
     lake: c.lake.uri,
     s3: { ...c.s3, secretAccessKey: c.s3.secretAccessKey === undefined ? undefined : "***" },

@@ -2,7 +2,7 @@
  * Where the real local servers are, for integration tests and services/probe.ts. Reads the
  * SPEC variables, falling back to the addresses services/services.sh starts them on.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 
 type Env = Record<string, string | undefined>;
@@ -100,11 +100,23 @@ export function requireChromium(env: Env = process.env): string | undefined {
   return undefined;
 }
 
+/** The bucket services.sh's probe creates in the local MinIO. */
+export const LAKE_BUCKET = process.env.LAKEHOUSE_BUCKET ?? "lakehouse";
+
 /** The secret services.sh's Prometheus sends as a Bearer key when it scrapes a test's API. */
 export const PROMETHEUS_SCRAPE_KEY = "lakehouse-local-prometheus";
 
+const cacheDir = (env: Env) =>
+  env.LAKEHOUSE_CACHE ?? `${env.XDG_CACHE_HOME ?? `${env.HOME ?? "/root"}/.cache`}/lakehouse`;
+
 /** Where services.sh's Prometheus looks for scrape targets (file service discovery). */
 export function prometheusTargetsDir(env: Env = process.env): string {
-  const cache = env.LAKEHOUSE_CACHE ?? `${env.XDG_CACHE_HOME ?? `${env.HOME ?? "/root"}/.cache`}/lakehouse`;
-  return `${cache}/run/prometheus/targets`;
+  return `${cacheDir(env)}/run/prometheus/targets`;
+}
+
+/** The Compose Specification's JSON schema services.sh installed (versions.env pins it). */
+export function composeSchemaPath(env: Env = process.env): string {
+  const pins = readFileSync(new URL("../services/versions.env", import.meta.url), "utf8");
+  const version = /^COMPOSE_GO_VERSION=(\S+)$/m.exec(pins)?.[1];
+  return `${cacheDir(env)}/compose-spec/${version}/compose-spec.json`;
 }

@@ -1,5 +1,13 @@
 /** The ingest commands of the `lakehouse` CLI (SPEC section 7). */
-import { parseDuration, parseFlags, parseInstant, parseNumber } from "../cli/args.ts";
+import {
+  metricsAddress,
+  parseDuration,
+  parseFlags,
+  parseInstant,
+  parseNumber,
+  TOPIC_PREFIX_FLAG,
+  topicPrefixOf,
+} from "../cli/args.ts";
 import { KeyRing } from "../core/api-keys.ts";
 import { config } from "../core/config.ts";
 import { LakehouseError, listenOn } from "../core/errors.ts";
@@ -38,17 +46,19 @@ function kafkaBrokers(): string[] {
   return brokers;
 }
 
-function connectProducer(flags: { codec: string; "topic-prefix": string }): Promise<KafkaProducer> {
+function connectProducer(flags: {
+  codec: string;
+  "topic-prefix"?: string | undefined;
+}): Promise<KafkaProducer> {
   return KafkaProducer.connect({
     brokers: kafkaBrokers(),
     codec: codecOf(flags.codec),
-    topicPrefix: flags["topic-prefix"],
+    topicPrefix: topicPrefixOf(flags),
     logger: log,
   });
 }
 
 /** Every command that writes or creates topics takes the prefix `stream run` and `sink run` read. */
-const TOPIC_PREFIX = { "topic-prefix": { type: "string", default: "" } } as const;
 
 function codecOf(value: string): Codec {
   if (!(CODECS as readonly string[]).includes(value)) {
@@ -65,7 +75,7 @@ export async function topicsCreate(args: string[]): Promise<number> {
     partitions: { type: "string", default: String(DEFAULT_TOPIC_OPTIONS.partitions) },
     "retention-days": { type: "string", default: String(DEFAULT_TOPIC_OPTIONS.retentionDays) },
     "max-message-bytes": { type: "string", default: String(DEFAULT_TOPIC_OPTIONS.maxMessageBytes) },
-    ...TOPIC_PREFIX,
+    ...TOPIC_PREFIX_FLAG,
   });
   const admin = await KafkaAdmin.connect(kafkaBrokers(), log);
   try {
@@ -73,7 +83,7 @@ export async function topicsCreate(args: string[]): Promise<number> {
       partitions: parseNumber("partitions", flags.partitions, { min: 1, max: 10_000 }),
       retentionDays: parseNumber("retention-days", flags["retention-days"], { min: 1 }),
       maxMessageBytes: parseNumber("max-message-bytes", flags["max-message-bytes"], { min: 1024 }),
-      prefix: flags["topic-prefix"],
+      prefix: topicPrefixOf(flags),
     });
     log.info(
       { created: result.created, existing: result.existing },
@@ -117,9 +127,16 @@ export async function ingestGenerate(args: string[]): Promise<number> {
     out: { type: "string" },
     labels: { type: "string" },
     codec: { type: "string", default: "lz4" },
-    ...TOPIC_PREFIX,
+    ...TOPIC_PREFIX_FLAG,
     "no-reference": { type: "boolean", default: false },
+    // A generator run as a service (compose) is watched like one; a one-off run opens no port.
+    "metrics-port": { type: "string" },
+    "metrics-host": { type: "string", default: "127.0.0.1" },
   });
+  const metrics =
+    flags["metrics-port"] === undefined
+      ? undefined
+      : metricsAddress({ "metrics-port": flags["metrics-port"], "metrics-host": flags["metrics-host"] });
   const backfill = flags["backfill-days"] !== undefined;
   const options: GenerateOptions = {
     seed: parseNumber("seed", flags.seed, { max: 2 ** 31 - 1 }),
@@ -140,54 +157,76 @@ export async function ingestGenerate(args: string[]): Promise<number> {
           startAt: Date.now(),
         },
   };
-  const simulator = simulatorFor(options);
-  const { signal, dispose } = shutdownSignal(log);
-  const progress = new Progress({ what: backfill ? "backfill" : "real time", logger: log });
-  log.info(
-    { mode: options.mode.kind, episodes: simulator.episodes },
-    `generating (${simulator.episodes} planted anomaly episodes)`,
-  );
-  let rejected = 0;
+  let simulator: ReturnType<typeof simulatorFor>;
   try {
-    if (flags.out !== undefined) {
-      const output = new FileOutput(flags.out);
-      log.info(
-        `writing reference data (${options.products} products, ${options.users} users) to ${flags.out}`,
-      );
-      await writeReferenceFiles(simulator.catalog, flags.out);
-      await generate(simulator, output, { realtime: !backfill, progress, signal });
-      await output.close();
-    } else {
-      const databaseUrl = config().databaseUrl;
-      if (databaseUrl !== undefined && !flags["no-reference"])
-        await loadReferenceInto(databaseUrl, simulator.catalog);
-      const producer = await connectProducer(flags);
-      const labels = flags.labels === undefined ? undefined : new NdjsonFile(flags.labels);
-      try {
-        if (backfill) {
-          // Every core: the simulation shards on worker threads, merging and production here.
-          rejected = (
-            await backfillToLog(options, producer, { ...(labels ? { labels } : {}), progress, signal })
-          ).rejected;
-        } else {
-          const edge = new EdgePublisher(producer);
-          await generate(simulator, new LogOutput(edge), { realtime: true, progress, signal });
-          rejected = edge.rejected;
+    simulator = simulatorFor(options);
+  } catch (err) {
+    // Flags that do not fit together (too few users for the episodes a long run plants).
+    if (err instanceof RangeError) throw new LakehouseError("CONFIG_INVALID", err.message);
+    throw err;
+  }
+  const run = async (signal: AbortSignal, ready: () => void) => {
+    const progress = new Progress({ what: backfill ? "backfill" : "real time", logger: log });
+    log.info(
+      { mode: options.mode.kind, episodes: simulator.episodes },
+      `generating (${simulator.episodes} planted anomaly episodes)`,
+    );
+    let rejected = 0;
+    try {
+      if (flags.out !== undefined) {
+        const output = new FileOutput(flags.out);
+        log.info(
+          `writing reference data (${options.products} products, ${options.users} users) to ${flags.out}`,
+        );
+        await writeReferenceFiles(simulator.catalog, flags.out);
+        ready();
+        await generate(simulator, output, { realtime: !backfill, progress, signal });
+        await output.close();
+      } else {
+        const databaseUrl = config().databaseUrl;
+        if (databaseUrl !== undefined && !flags["no-reference"])
+          await loadReferenceInto(databaseUrl, simulator.catalog);
+        const producer = await connectProducer(flags);
+        ready();
+        const labels = flags.labels === undefined ? undefined : new NdjsonFile(flags.labels);
+        try {
+          if (backfill) {
+            // Every core: the simulation shards on worker threads, merging and production here.
+            rejected = (
+              await backfillToLog(options, producer, { ...(labels ? { labels } : {}), progress, signal })
+            ).rejected;
+          } else {
+            const edge = new EdgePublisher(producer);
+            await generate(simulator, new LogOutput(edge), { realtime: true, progress, signal });
+            rejected = edge.rejected;
+          }
+          await labels?.close();
+        } finally {
+          await producer.close();
         }
-        await labels?.close();
-      } finally {
-        await producer.close();
       }
+    } finally {
+      progress.done();
     }
+    const summary = progress.summary();
+    log.info(
+      { events: summary.count, rejected, seconds: Number(summary.seconds.toFixed(2)) },
+      `done: ${summary.count} events in ${summary.seconds.toFixed(1)} s (${Math.round(summary.perSecond)} events/s)`,
+    );
+  };
+  if (metrics !== undefined)
+    return runService({
+      name: "generator",
+      logger: log,
+      metrics,
+      run: ({ signal, ready }) => run(signal, ready),
+    });
+  const { signal, dispose } = shutdownSignal(log);
+  try {
+    await run(signal, () => {});
   } finally {
-    progress.done();
     dispose();
   }
-  const summary = progress.summary();
-  log.info(
-    { events: summary.count, rejected, seconds: Number(summary.seconds.toFixed(2)) },
-    `done: ${summary.count} events in ${summary.seconds.toFixed(1)} s (${Math.round(summary.perSecond)} events/s)`,
-  );
   return 0;
 }
 
@@ -198,7 +237,7 @@ export async function ingestReplay(args: string[]): Promise<number> {
     country: { type: "string", default: "USA" },
     speed: { type: "string", default: "0" },
     codec: { type: "string", default: "lz4" },
-    ...TOPIC_PREFIX,
+    ...TOPIC_PREFIX_FLAG,
   });
   if ((flags.file === undefined) === (flags.olist === undefined)) {
     throw new LakehouseError(
@@ -240,7 +279,7 @@ export async function ingestCollect(args: string[]): Promise<number> {
     host: { type: "string", default: "0.0.0.0" },
     "max-body-mb": { type: "string", default: "5" },
     codec: { type: "string", default: "lz4" },
-    ...TOPIC_PREFIX,
+    ...TOPIC_PREFIX_FLAG,
   });
   const { ring: keys, generated } = KeyRing.fromConfig(config().apiKeys);
   if (generated) log.warn(`API_KEYS is not set: development key for this run: ${generated}`);

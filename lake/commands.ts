@@ -2,7 +2,15 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { metricsAddress, metricsFlags, parseDuration, parseFlags, parseNumber } from "../cli/args.ts";
+import {
+  metricsAddress,
+  metricsFlags,
+  parseDuration,
+  parseFlags,
+  parseNumber,
+  TOPIC_PREFIX_FLAG,
+  topicPrefixOf,
+} from "../cli/args.ts";
 import { runService } from "../core/service.ts";
 import { config } from "../core/config.ts";
 import { LakehouseError } from "../core/errors.ts";
@@ -23,7 +31,7 @@ export async function sinkRun(args: string[]): Promise<number> {
     "max-rows": { type: "string", default: String(DEFAULT_ROTATION.maxRows) },
     "max-mb": { type: "string", default: String(DEFAULT_ROTATION.maxBytes / 1024 / 1024) },
     "work-dir": { type: "string" },
-    "topic-prefix": { type: "string", default: "" },
+    ...TOPIC_PREFIX_FLAG,
     "instance-id": { type: "string" },
     "max-restarts": { type: "string", default: "5" },
     ...metricsFlags(9465),
@@ -39,7 +47,7 @@ export async function sinkRun(args: string[]): Promise<number> {
     maxRows: parseNumber("max-rows", flags["max-rows"], { min: 1 }),
     maxBytes: parseNumber("max-mb", flags["max-mb"], { min: 1, max: 4096 }) * 1024 * 1024,
   };
-  const topicPrefix = flags["topic-prefix"];
+  const topicPrefix = topicPrefixOf(flags);
   return runService({
     name: "lake sink",
     logger: log,

@@ -9,14 +9,13 @@ import { CreateBucketCommand, HeadBucketCommand, ListBucketsCommand, S3Client } 
 import { Kafka, logLevel } from "kafkajs";
 import { MongoClient } from "mongodb";
 import pg from "pg";
-import { localServers, serverAddress, type ServerName } from "../core/local-servers.ts";
+import { LAKE_BUCKET, localServers, serverAddress, type ServerName } from "../core/local-servers.ts";
 import { LakehouseError } from "../core/errors.ts";
 import { retry } from "../core/retry.ts";
 import { componentLogger } from "../core/logger.ts";
 
 const servers = localServers();
 const log = componentLogger("services");
-export const LAKE_BUCKET = process.env.LAKEHOUSE_BUCKET ?? "lakehouse";
 export const SMOKE_TOPIC = "lakehouse-smoke";
 
 function adminUrl(): string {

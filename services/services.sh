@@ -109,6 +109,22 @@ install_ferretdb() {
   echo "$FERRETDB_VERSION" >"$BIN/ferretdb.version"
 }
 
+install_compose_schema() {
+  local dest=$CACHE/compose-spec/$COMPOSE_GO_VERSION/compose-spec.json
+  if [ -f "$dest" ]; then log "compose schema $COMPOSE_GO_VERSION: cached"; return; fi
+  need go "install Go >= 1.24"; need unzip "install unzip"
+  log "compose schema: compose-go $COMPOSE_GO_VERSION from the Go module proxy"
+  # Only the module's zip is needed (the schema file in it), not a build: go prints an error
+  # when the module wants a newer Go, after it has downloaded the zip, so the status is ignored.
+  local zip
+  zip=$(go mod download -json "github.com/compose-spec/compose-go/v2@$COMPOSE_GO_VERSION" 2>/dev/null |
+    sed -n 's/^[[:space:]]*"Zip": "\(.*\)",$/\1/p' || true)
+  [ -f "$zip" ] || die "compose schema: go mod download gave no zip"
+  mkdir -p "$(dirname "$dest")"
+  unzip -p "$zip" "github.com/compose-spec/compose-go/v2@$COMPOSE_GO_VERSION/schema/compose-spec.json" >"$dest.tmp"
+  mv "$dest.tmp" "$dest"
+}
+
 cmd_install() {
   mkdir -p "$BIN" "$RUN"
   install_postgres
@@ -116,6 +132,7 @@ cmd_install() {
   format_kafka
   install_minio
   install_ferretdb
+  install_compose_schema
   # Prometheus evaluates the dashboards' PromQL; Chromium runs the overview page's browser tests.
   apt_install prometheus chromium
   log "installed into $CACHE"

@@ -1,6 +1,14 @@
 /** `lakehouse stream run` (SPEC sections 4 and 7): the stream worker with bounded restarts. */
 import { hostname } from "node:os";
-import { metricsAddress, metricsFlags, parseDuration, parseFlags, parseNumber } from "../cli/args.ts";
+import {
+  metricsAddress,
+  metricsFlags,
+  parseDuration,
+  parseFlags,
+  parseNumber,
+  TOPIC_PREFIX_FLAG,
+  topicPrefixOf,
+} from "../cli/args.ts";
 import { config, redactUrl } from "../core/config.ts";
 import { migrate } from "../core/db/migrate.ts";
 import { connectPool } from "../core/db/pool.ts";
@@ -25,7 +33,7 @@ export async function streamRun(args: string[]): Promise<number> {
     "max-future": { type: "string", default: `${d.maxFutureMs / 1000}s` },
     idle: { type: "string", default: `${d.idleMs / 1000}s` },
     "batch-size": { type: "string", default: String(d.batchSize) },
-    "topic-prefix": { type: "string", default: "" },
+    ...TOPIC_PREFIX_FLAG,
     "instance-id": { type: "string" },
     ...metricsFlags(9464),
     "max-restarts": { type: "string", default: "5" },
@@ -47,7 +55,7 @@ export async function streamRun(args: string[]): Promise<number> {
   const instanceId = flags["instance-id"];
   const options = {
     group: flags.group,
-    topicPrefix: flags["topic-prefix"],
+    topicPrefix: topicPrefixOf(flags),
     owner: `${hostname()}/${process.pid}${instanceId ? `/${instanceId}` : ""}`,
     latenessMs: parseDuration("lateness", flags.lateness),
     maxFutureMs: parseDuration("max-future", flags["max-future"]),
