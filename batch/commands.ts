@@ -12,6 +12,7 @@ import { retry } from "../core/retry.ts";
 import { runService, stopped } from "../core/service.ts";
 import { fileRunHistory, runHistoryFile } from "../warehouse/runs-file.ts";
 import { mongoRunHistory } from "../warehouse/runs.ts";
+import { plan } from "./models.ts";
 import { runDate, type BatchEnv } from "./run-date.ts";
 import { startScheduler } from "./schedule.ts";
 
@@ -58,6 +59,15 @@ function products(
   return { productsFile: file, refreshProducts: () => exportProducts(url, file) };
 }
 
+/** An unknown --job is refused before anything connects or takes the lock. */
+function checkJob(job: string | undefined): void {
+  try {
+    plan(job);
+  } catch (err) {
+    throw new LakehouseError("CONFIG_INVALID", `--job: ${(err as Error).message}`);
+  }
+}
+
 export async function batchRun(args: string[]): Promise<number> {
   const flags = parseFlags(args, {
     date: { type: "string" },
@@ -66,7 +76,11 @@ export async function batchRun(args: string[]): Promise<number> {
     job: { type: "string" },
     products: { type: "string" },
   });
-  const valid = (d: string | undefined) => d !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(d);
+  // A real calendar day: 2026-13-01 and 2026-02-30 match the shape but are no date.
+  const valid = (d: string | undefined) => {
+    const t = d !== undefined && /^\d{4}-\d{2}-\d{2}$/.test(d) ? Date.parse(`${d}T00:00:00Z`) : NaN;
+    return !Number.isNaN(t) && new Date(t).toISOString().slice(0, 10) === d;
+  };
   let dates: string[];
   if (flags.date !== undefined && flags.from === undefined && flags.to === undefined && valid(flags.date))
     dates = [flags.date];
@@ -77,6 +91,7 @@ export async function batchRun(args: string[]): Promise<number> {
       "CONFIG_INVALID",
       "batch run: give --date YYYY-MM-DD, or --from YYYY-MM-DD --to YYYY-MM-DD (from <= to)",
     );
+  checkJob(flags.job);
   const env = await openBatchEnv(flags.products);
   try {
     for (const date of dates) await runDate(env, date, flags.job);
@@ -121,6 +136,7 @@ export async function batchSchedule(args: string[]): Promise<number> {
     ...metricsFlags(9467),
   });
   const metrics = metricsAddress(flags);
+  checkJob(flags.job);
   const cfg = config();
   const env = await openBatchEnv(flags.products);
   return runService({

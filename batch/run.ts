@@ -15,6 +15,7 @@ import { publishToDuckDb } from "../warehouse/duckdb-warehouse.ts";
 import { publishTable } from "../warehouse/publish.ts";
 import { WAREHOUSE_TABLES } from "../warehouse/tables.ts";
 import { createBronzeViews, createProductDimension } from "./bronze-views.ts";
+import { LakehouseError } from "../core/errors.ts";
 import { syncBronze } from "./lake-sync.ts";
 import { plan, type Model } from "./models.ts";
 import { runModels, type ModelResult } from "./run-models.ts";
@@ -108,6 +109,13 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunResult
       sync.bytes += r.stats.bytes;
     }
     sync.ms = Math.round(performance.now() - started);
+    // Gold is built from everything up to the date: with nothing there, publishing would move
+    // the warehouse's pointers to empty tables (a mistyped year, a wrong LAKE_URI).
+    if (sync.files === 0)
+      throw new LakehouseError(
+        "NOT_FOUND",
+        `the lake has no events on or before ${options.date}: nothing to build or publish (check the date and LAKE_URI)`,
+      );
     await createBronzeViews(conn, paths);
     await createProductDimension(conn, options.productsFile);
 

@@ -101,6 +101,19 @@ export function usage(): string {
   return ["usage:", ...lines].join("\n");
 }
 
+const FILE_ERRORS: Record<string, string> = {
+  ENOENT: "no such file or directory",
+  EACCES: "permission denied",
+  EISDIR: "is a directory, not a file",
+  ENOTDIR: "a part of the path is not a directory",
+};
+
+function fileProblem(err: unknown): string | undefined {
+  const { code, path } = (err ?? {}) as { code?: unknown; path?: unknown };
+  if (typeof code !== "string" || typeof path !== "string" || !(code in FILE_ERRORS)) return undefined;
+  return `${path}: ${FILE_ERRORS[code]}`;
+}
+
 /** Finds the longest registered command that prefixes argv ("topics create" before "topics"). */
 function resolve(argv: string[]): { command: Command; args: string[] } | undefined {
   for (let n = Math.min(argv.length, 3); n > 0; n--) {
@@ -130,6 +143,12 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof LakehouseError && !err.retriable) {
       console.error(`lakehouse: ${err.message}`);
+      return 1;
+    }
+    // A path the user gave that cannot be read or written: their mistake, not a crash.
+    const file = fileProblem(err);
+    if (file) {
+      console.error(`lakehouse: ${file}`);
       return 1;
     }
     throw err;

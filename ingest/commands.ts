@@ -77,14 +77,15 @@ export async function topicsCreate(args: string[]): Promise<number> {
     "max-message-bytes": { type: "string", default: String(DEFAULT_TOPIC_OPTIONS.maxMessageBytes) },
     ...TOPIC_PREFIX_FLAG,
   });
+  const options = {
+    partitions: parseNumber("partitions", flags.partitions, { min: 1, max: 10_000 }),
+    retentionDays: parseNumber("retention-days", flags["retention-days"], { min: 1 }),
+    maxMessageBytes: parseNumber("max-message-bytes", flags["max-message-bytes"], { min: 1024 }),
+    prefix: topicPrefixOf(flags),
+  };
   const admin = await KafkaAdmin.connect(kafkaBrokers(), log);
   try {
-    const result = await createTopics(admin, {
-      partitions: parseNumber("partitions", flags.partitions, { min: 1, max: 10_000 }),
-      retentionDays: parseNumber("retention-days", flags["retention-days"], { min: 1 }),
-      maxMessageBytes: parseNumber("max-message-bytes", flags["max-message-bytes"], { min: 1024 }),
-      prefix: topicPrefixOf(flags),
-    });
+    const result = await createTopics(admin, options);
     log.info(
       { created: result.created, existing: result.existing },
       `topics: ${result.created.length} created, ${result.existing.length} already there`,
