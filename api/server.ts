@@ -1,9 +1,10 @@
 /**
  * The REST API (SPEC section 9): Fastify with TypeBox schemas, one module per resource under
- * routes/. Order of a request: rate limit per key (or per address without one), authentication
- * and scope, schema validation (unknown parameters refused), the handler, serialisation from
- * the response schema (nothing a schema does not list leaves), metrics. Every error is a
- * problem+json body from problem.ts.
+ * routes/. Order of a request: security headers, rate limit per key (or per address without
+ * one), authentication and scope, the real-time response cache (response-cache.ts), schema
+ * validation (unknown parameters refused), the handler, serialisation from the response schema
+ * (nothing a schema does not list leaves), metrics. Every error is a problem+json body from
+ * problem.ts.
  */
 import cookie from "@fastify/cookie";
 import cors from "@fastify/cors";
@@ -20,8 +21,8 @@ import { LakehouseError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import { collectProcessMetrics, counter, histogram } from "../core/metrics.ts";
 import { problem, PROBLEM_TYPE, toProblem } from "./problem.ts";
-import { cacheResponses } from "./response-cache.ts";
 import { ProblemSchema } from "./problem-schema.ts";
+import { cacheResponses } from "./response-cache.ts";
 import { SessionSigner, sessionToken } from "./session.ts";
 import type { Api, ApiContext } from "./routes/context.ts";
 import { opsRoutes } from "./routes/ops.ts";

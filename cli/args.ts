@@ -50,14 +50,25 @@ export const metricsFlags = (port: number) =>
     "metrics-host": { type: "string", default: "127.0.0.1" },
   }) as const;
 
-/** Where `metricsFlags` say to serve /metrics. */
-export const metricsAddress = (flags: {
-  "metrics-port": string;
+/** The same flags for a command that serves /metrics only when asked (no default port). */
+export const optionalMetricsFlags = {
+  "metrics-port": { type: "string" },
+  "metrics-host": { type: "string", default: "127.0.0.1" },
+} as const;
+
+/** Where `metricsFlags` say to serve /metrics; undefined when no port was given. */
+export function metricsAddress(flags: { "metrics-port": string; "metrics-host": string }): [number, string];
+export function metricsAddress(flags: {
+  "metrics-port"?: string | undefined;
   "metrics-host": string;
-}): [number, string] => [
-  parseNumber("metrics-port", flags["metrics-port"], { min: 0, max: 65535 }),
-  flags["metrics-host"],
-];
+}): [number, string] | undefined;
+export function metricsAddress(flags: {
+  "metrics-port"?: string | undefined;
+  "metrics-host": string;
+}): [number, string] | undefined {
+  if (flags["metrics-port"] === undefined) return undefined;
+  return [parseNumber("metrics-port", flags["metrics-port"], { min: 0, max: 65535 }), flags["metrics-host"]];
+}
 
 /** `--topic-prefix`: unset falls back to KAFKA_TOPIC_PREFIX (core/config.ts), then none. */
 export const TOPIC_PREFIX_FLAG = { "topic-prefix": { type: "string" } } as const;

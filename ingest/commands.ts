@@ -1,6 +1,7 @@
 /** The ingest commands of the `lakehouse` CLI (SPEC section 7). */
 import {
   metricsAddress,
+  optionalMetricsFlags,
   parseDuration,
   parseFlags,
   parseInstant,
@@ -131,13 +132,9 @@ export async function ingestGenerate(args: string[]): Promise<number> {
     ...TOPIC_PREFIX_FLAG,
     "no-reference": { type: "boolean", default: false },
     // A generator run as a service (compose) is watched like one; a one-off run opens no port.
-    "metrics-port": { type: "string" },
-    "metrics-host": { type: "string", default: "127.0.0.1" },
+    ...optionalMetricsFlags,
   });
-  const metrics =
-    flags["metrics-port"] === undefined
-      ? undefined
-      : metricsAddress({ "metrics-port": flags["metrics-port"], "metrics-host": flags["metrics-host"] });
+  const metrics = metricsAddress(flags);
   const backfill = flags["backfill-days"] !== undefined;
   const options: GenerateOptions = {
     seed: parseNumber("seed", flags.seed, { max: 2 ** 31 - 1 }),
