@@ -14,41 +14,19 @@ import { existsSync, readFileSync } from "node:fs";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { MongoClient } from "mongodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parse } from "yaml";
 import { composeSchemaPath, LAKE_BUCKET, localServers, requireServer } from "../core/local-servers.ts";
 import { createLogger } from "../core/logger.ts";
 import { testSchema, type TestSchema } from "../stream/testing/harness.ts";
+import {
+  compose,
+  composeText,
+  interpolate,
+  PROJECT_IMAGE,
+  type Compose,
+  type ComposeService,
+} from "./testing/compose.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
-const IMAGE = "globalmart-lakehouse:dev";
-
-interface Service {
-  image?: string;
-  command?: string[];
-  environment?: Record<string, string>;
-  depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test: string[] };
-}
-interface Compose {
-  services: Record<string, Service>;
-}
-
-const text = readFileSync(new URL("../docker-compose.yml", import.meta.url), "utf8");
-const compose = parse(text, { merge: true }) as Compose;
-
-/** Compose's interpolation: ${NAME:-default}, ${NAME-default}, ${NAME}, and $$ for a dollar. */
-export function interpolate(value: string, env: Record<string, string | undefined>): string {
-  return value.replace(
-    /\$\$|\$\{(\w+)(?:(:?-)([^}]*))?\}/g,
-    (whole, name?: string, op?: string, fallback?: string) => {
-      if (whole === "$$") return "$";
-      const given = env[name!];
-      if (op === ":-") return given === undefined || given === "" ? fallback! : given;
-      if (op === "-") return given === undefined ? fallback! : given;
-      return given ?? "";
-    },
-  );
-}
 
 describe("docker-compose.yml against the Compose Specification", () => {
   const schemaFile = composeSchemaPath();
@@ -65,7 +43,7 @@ describe("docker-compose.yml against the Compose Specification", () => {
       services: Record<string, Record<string, unknown>>;
     };
     broken.services.api!.depends_on = { postgres: { condition: "service_ready" } };
-    broken.services.stream_1 = { image: IMAGE, restartt: "always" };
+    broken.services.stream_1 = { image: PROJECT_IMAGE, restartt: "always" };
     expect(validate(broken)).toBe(false);
     const paths = (validate.errors ?? []).map((e) => e.instancePath);
     expect(paths.some((p) => p.startsWith("/services/api/depends_on"))).toBe(true);
@@ -79,7 +57,7 @@ describe("docker-compose.yml's variables", () => {
     const listed = new Map(
       [...example.matchAll(/^([A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1]!, m[2]!] as const),
     );
-    const used = [...text.matchAll(/\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g)];
+    const used = [...composeText.matchAll(/\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g)];
     expect(used.length).toBeGreaterThan(10);
     for (const [, name, fallback] of used) {
       expect(listed.has(name!), `${name} is not in .env.example`).toBe(true);
@@ -107,7 +85,7 @@ describe("every project service of docker-compose.yml, run as written against th
   const output = new Map<string, string[]>();
   let schema: TestSchema;
 
-  const project = Object.entries(compose.services).filter(([, s]) => s.image === IMAGE);
+  const project = Object.entries(compose.services).filter(([, s]) => s.image === PROJECT_IMAGE);
   const oneShot = project.filter(([name]) =>
     Object.values(compose.services).some(
       (s) => s.depends_on?.[name]?.condition === "service_completed_successfully",
@@ -116,7 +94,7 @@ describe("every project service of docker-compose.yml, run as written against th
   const longRunning = project.filter(([name]) => !oneShot.some(([n]) => n === name));
 
   /** The service's environment after interpolation, with each compose server mapped to the local one. */
-  function environmentOf(service: Service): Record<string, string> {
+  function environmentOf(service: ComposeService): Record<string, string> {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(service.environment ?? {})) env[k] = interpolate(String(v), {});
     const mongo = new URL(servers.mongoUrl);
@@ -140,10 +118,14 @@ describe("every project service of docker-compose.yml, run as written against th
     return { ...env, KAFKA_TOPIC_PREFIX: prefix };
   }
 
-  function start(name: string, service: Service): ChildProcess {
+  const envs = new Map<string, Record<string, string>>();
+
+  function start(name: string, service: ComposeService): ChildProcess {
+    const env = environmentOf(service);
+    envs.set(name, env);
     const child = spawn(process.execPath, ["bin/lakehouse.mjs", ...service.command!], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...environmentOf(service), LOG_LEVEL: "warn" },
+      env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env, LOG_LEVEL: "warn" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const lines: string[] = [];
@@ -156,10 +138,10 @@ describe("every project service of docker-compose.yml, run as written against th
   }
 
   /** Runs the service's own compose healthcheck (its `test`, with its environment) until it passes. */
-  async function healthy(name: string, service: Service, timeoutMs = 90_000): Promise<void> {
+  async function healthy(name: string, service: ComposeService, timeoutMs = 90_000): Promise<void> {
     const [kind, ...argv] = service.healthcheck!.test;
     expect(kind).toBe("CMD");
-    const env = { ...process.env, ...environmentOf(service) };
+    const env = { ...process.env, ...envs.get(name) };
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const exit = children.get(name)!.exitCode;
@@ -219,7 +201,7 @@ describe("every project service of docker-compose.yml, run as written against th
       await Promise.all(longRunning.map(([name, service]) => healthy(name, service)));
 
       // Collector: a key from its own API_KEYS posts a view.
-      const collector = environmentOf(compose.services.collector!);
+      const collector = envs.get("collector")!;
       const shopKey = collector.API_KEYS!.split(",")[0]!.split(":")[1]!;
       const posted = await fetch("http://127.0.0.1:8081/v1/events", {
         method: "POST",
@@ -262,7 +244,7 @@ describe("every project service of docker-compose.yml, run as written against th
       expect(sinkMetrics).toMatch(/^lake_sink_/m);
 
       // API: the Prometheus key from its API_KEYS reads the operations the stream reported.
-      const api = environmentOf(compose.services.api!);
+      const api = envs.get("api")!;
       const promKey = api
         .API_KEYS!.split(",")
         .find((k) => k.startsWith("prometheus:"))!

@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import type { Dashboard } from "@grafana/schema";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { compose, PROJECT_IMAGE } from "../../services/testing/compose.ts";
 import { DASHBOARDS } from "./src/all.ts";
 import { GRAFANA_VERSION, SCHEMA_VERSION } from "./src/kit.ts";
 import { expandSqlMacros, interpolate, type ExpandContext } from "./testing/expand.ts";
@@ -95,16 +96,6 @@ describe("the Grafana dashboards", () => {
 });
 
 describe("docker-compose.yml's Grafana and Prometheus", () => {
-  interface Service {
-    image?: string;
-    environment?: Record<string, string>;
-    volumes?: string[];
-    expose?: string[];
-    command?: string[];
-  }
-  const compose = parse(readFileSync(here("../../docker-compose.yml"), "utf8")) as {
-    services: Record<string, Service>;
-  };
   const grafana = compose.services.grafana!;
 
   it("runs the Grafana the dashboards are typed for, with the Infinity plugin pinned", () => {
@@ -138,7 +129,7 @@ describe("docker-compose.yml's Grafana and Prometheus", () => {
     const targets = config.scrape_configs.flatMap((c) => c.static_configs.flatMap((s) => s.targets));
     // Every long-running project service (it has a HEALTH_URL) is scraped on that port.
     const services = Object.entries(compose.services)
-      .filter(([, svc]) => svc.image === "globalmart-lakehouse:dev" && svc.environment?.HEALTH_URL)
+      .filter(([, svc]) => svc.image === PROJECT_IMAGE && svc.environment?.HEALTH_URL)
       .map(([name, svc]) => `${name}:${new URL(svc.environment!.HEALTH_URL!).port}`);
     expect(services.length).toBeGreaterThanOrEqual(7);
     expect(targets.sort()).toEqual(services.sort());
