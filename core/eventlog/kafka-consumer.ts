@@ -54,6 +54,7 @@ export class KafkaLogConsumer implements LogConsumer {
   /** Partitions whose offsets may be committed: `owning` plus those being revoked right now. */
   private readonly committable = new Map<string, TopicPartition>();
   private rebalancing: Promise<void> = Promise.resolve();
+  private handlerFailure: LakehouseError | undefined;
   private closed = false;
 
   private constructor(
@@ -140,6 +141,13 @@ export class KafkaLogConsumer implements LogConsumer {
         this.owning.clear();
         this.committable.clear();
         if (this.consumer.isConnected()) this.consumer.unassign();
+        // Nothing would assign them again while this member stays in the group: the next poll
+        // fails, so the stage restarts (with backoff) and joins afresh.
+        this.handlerFailure ??= new LakehouseError(
+          "SERVICE_UNAVAILABLE",
+          `rebalance handler failed: ${(e as Error).message}`,
+          { cause: e },
+        );
       }
     });
   }
@@ -192,6 +200,7 @@ export class KafkaLogConsumer implements LogConsumer {
   }
 
   poll(max: number): Promise<ConsumedRecord[]> {
+    if (this.handlerFailure) return Promise.reject(this.handlerFailure);
     if (this.closed) return Promise.resolve([]);
     return new Promise((resolve, reject) =>
       this.consumer.consume(max, (err, messages) => {
@@ -237,20 +246,31 @@ export class KafkaLogConsumer implements LogConsumer {
       this.consumer.committed(
         partitions.map((p) => ({ topic: p.topic, partition: p.partition })),
         15_000,
-        (err, result) =>
-          err
-            ? reject(
-                new LakehouseError("SERVICE_UNAVAILABLE", `kafka committed offsets: ${err.message}`, {
-                  cause: err,
-                }),
-              )
-            : resolve(
-                result.map((r) => ({
-                  topic: r.topic,
-                  partition: r.partition,
-                  offset: typeof r.offset === "number" && r.offset >= 0 ? r.offset : -1,
-                })),
+        (err, result) => {
+          // A partition the broker could not answer for comes back as an Error in its place
+          // (node-rdkafka), not as "never committed": reading it as -1 would make the sink
+          // delete files whose offsets are committed.
+          const failed =
+            err ?? result.find((r) => (r as unknown) instanceof Error || typeof r.topic !== "string");
+          if (failed)
+            reject(
+              new LakehouseError(
+                "SERVICE_UNAVAILABLE",
+                `kafka committed offsets: ${(failed as unknown as Error).message}`,
+                {
+                  cause: failed,
+                },
               ),
+            );
+          else
+            resolve(
+              result.map((r) => ({
+                topic: r.topic,
+                partition: r.partition,
+                offset: typeof r.offset === "number" && r.offset >= 0 ? r.offset : -1,
+              })),
+            );
+        },
       ),
     );
   }

@@ -244,7 +244,11 @@ export class LakeSink {
       this.assignedEarly.push(...partitions);
       return;
     }
-    const committed = await consumer.committed(partitions);
+    const committed = await retry(() => consumer.committed(partitions), {
+      what: "kafka committed offsets",
+      logger: this.options.logger,
+      attempts: 6,
+    });
     const { store, group, logger } = this.options;
     const prefix = this.options.topicPrefix ?? "";
     await Promise.all(
