@@ -84,6 +84,13 @@ export const commands: Record<string, Command> = {
       "[--collector-port N] [--reset]",
     run: async (args) => (await import("./demo/command.ts")).demoCommand(args),
   },
+  status: {
+    summary:
+      "servers, topics and end offsets, lag of the stream and sink groups, dead letters, late events, last batch " +
+      "runs, lake files per layer; exit 1 if any part could not be read; [--json] [--topic-prefix P] " +
+      "[--stream-group stream-processor] [--sink-group lake-sink] [--timeout 5s]",
+    run: async (args) => (await import("../ops/commands.ts")).statusCommand(args),
+  },
   config: {
     summary: "validate the environment (SPEC section 2) and print the resulting configuration",
     async run() {

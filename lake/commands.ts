@@ -14,6 +14,7 @@ import {
 import { runService } from "../core/service.ts";
 import { config } from "../core/config.ts";
 import { LakehouseError } from "../core/errors.ts";
+import { SINK_GROUP } from "../core/eventlog/groups.ts";
 import { kafkaJoin } from "../core/eventlog/kafka-consumer.ts";
 import { componentLogger } from "../core/logger.ts";
 import { BronzeWriter } from "./sink/bronze-writer.ts";
@@ -26,7 +27,7 @@ const log = componentLogger("lake");
 
 export async function sinkRun(args: string[]): Promise<number> {
   const flags = parseFlags(args, {
-    group: { type: "string", default: "lake-sink" },
+    group: { type: "string", default: SINK_GROUP },
     "max-delay": { type: "string", default: `${DEFAULT_ROTATION.maxDelayMs / 1000}s` },
     "max-rows": { type: "string", default: String(DEFAULT_ROTATION.maxRows) },
     "max-mb": { type: "string", default: String(DEFAULT_ROTATION.maxBytes / 1024 / 1024) },

@@ -20,6 +20,7 @@
  */
 import type { Sql } from "../core/db/sql.ts";
 import { toDlqRecord } from "../core/events/dlq.ts";
+import { STREAM_GROUP } from "../core/eventlog/groups.ts";
 import { DLQ_TOPIC, EVENT_TOPICS, isEventTopic, type EventTopic } from "../core/events/topics.ts";
 import type {
   ConsumedRecord,
@@ -94,7 +95,7 @@ export interface StreamOptions {
 }
 
 export const DEFAULT_STREAM_OPTIONS = {
-  group: "stream-processor",
+  group: STREAM_GROUP,
   latenessMs: 2 * MINUTE,
   maxFutureMs: 5 * MINUTE,
   idleMs: 30_000,

@@ -14,6 +14,7 @@ import { config } from "../../core/config.ts";
 import { migrate } from "../../core/db/migrate.ts";
 import { openPglite } from "../../core/db/pglite-sql.ts";
 import { LakehouseError, listenOn } from "../../core/errors.ts";
+import { SINK_GROUP } from "../../core/eventlog/groups.ts";
 import { MemoryLog } from "../../core/eventlog/memory-log.ts";
 import type { RebalanceHandlers } from "../../core/eventlog/port.ts";
 import { ALL_TOPICS } from "../../core/events/topics.ts";
@@ -41,7 +42,6 @@ import { demoPaths, loadState, resetDemo, saveState } from "./state.ts";
 
 const log = componentLogger("demo");
 const DAY = 86_400_000;
-export const SINK_GROUP = "lake-sink";
 
 function sum(lag: Map<string, number>): number {
   let n = 0;

@@ -3,7 +3,16 @@ import type { Admin } from "kafkajs";
 import type { Logger } from "../logger.ts";
 import { retry } from "../retry.ts";
 import { kafkaClient } from "./kafkajs-client.ts";
-import type { LogAdmin, TopicSpec } from "./port.ts";
+import { LakehouseError } from "../errors.ts";
+import type { LogAdmin, PartitionOffset, TopicSpec } from "./port.ts";
+
+export interface PartitionRange {
+  partition: number;
+  /** The oldest offset still in the log. */
+  low: number;
+  /** The next offset the log will write. */
+  high: number;
+}
 
 export class KafkaAdmin implements LogAdmin {
   private constructor(private readonly admin: Admin) {}
@@ -17,6 +26,53 @@ export class KafkaAdmin implements LogAdmin {
       maxDelayMs: 10_000,
     });
     return new KafkaAdmin(admin);
+  }
+
+  /**
+   * One attempt, no waiting: for commands that report what they see (`lakehouse status`) rather
+   * than wait for Kafka to come back.
+   */
+  static async connectOnce(brokers: string[], logger: Logger): Promise<KafkaAdmin> {
+    const admin = kafkaClient(brokers, "lakehouse-status", logger, 0).admin();
+    try {
+      await admin.connect();
+    } catch (err) {
+      throw new LakehouseError("SERVICE_UNAVAILABLE", `kafka at ${brokers.join(",")}: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+    return new KafkaAdmin(admin);
+  }
+
+  /** Per existing topic, each partition's oldest retained offset and its end (high watermark). */
+  async partitionOffsets(topics: readonly string[]): Promise<Map<string, PartitionRange[]>> {
+    const existing = await this.describeTopics(topics);
+    const result = new Map<string, PartitionRange[]>();
+    for (const topic of existing.keys()) {
+      const offsets = await this.admin.fetchTopicOffsets(topic);
+      result.set(
+        topic,
+        offsets
+          .map((o) => ({ partition: o.partition, low: Number(o.low), high: Number(o.high) }))
+          .sort((a, b) => a.partition - b.partition),
+      );
+    }
+    return result;
+  }
+
+  /** The next offset a group committed per partition of each topic; -1 where it never committed. */
+  async groupOffsets(group: string, topics: readonly string[]): Promise<PartitionOffset[]> {
+    const found = await this.admin.fetchOffsets({ groupId: group, topics: [...topics] });
+    return found.flatMap((t) =>
+      t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset) })),
+    );
+  }
+
+  /** The group's state as the coordinator sees it, and how many members are in it now. */
+  async groupMembers(group: string): Promise<{ state: string; members: string[] }> {
+    const { groups } = await this.admin.describeGroups([group]);
+    const g = groups[0];
+    return { state: g?.state ?? "Dead", members: (g?.members ?? []).map((m) => m.clientId) };
   }
 
   async describeTopics(topics: readonly string[]): Promise<Map<string, number>> {

@@ -18,14 +18,15 @@ export function pinoLogCreator(logger: Logger): logCreator {
     };
 }
 
-export function kafkaClient(brokers: string[], clientId: string, logger: Logger): Kafka {
+/** `retries`: kafkajs's own per-request retries (10 by default; a one-shot check passes 0). */
+export function kafkaClient(brokers: string[], clientId: string, logger: Logger, retries = 10): Kafka {
   return new Kafka({
     clientId,
     brokers,
-    logLevel: logLevel.WARN,
+    logLevel: retries === 0 ? logLevel.NOTHING : logLevel.WARN,
     logCreator: pinoLogCreator(logger),
     connectionTimeout: 3000,
-    requestTimeout: 30_000,
-    retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: 10 },
+    requestTimeout: retries === 0 ? 5000 : 30_000,
+    retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries },
   });
 }
