@@ -36,8 +36,22 @@ export function parseInstant(flag: string, value: string): number {
 
 /** node:util parseArgs with unknown flags reported as a configuration error. */
 export function parseFlags<T extends NonNullable<ParseArgsConfig["options"]>>(args: string[], options: T) {
+  const { values, positionals } = parseFlagsAndArgs(args, options);
+  if (positionals.length > 0)
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      `unexpected argument '${positionals[0]}': this command takes flags only`,
+    );
+  return values;
+}
+
+/** parseFlags for a command that also takes positional arguments (`dlq show ID`). */
+export function parseFlagsAndArgs<T extends NonNullable<ParseArgsConfig["options"]>>(
+  args: string[],
+  options: T,
+) {
   try {
-    return parseArgs({ args, options, strict: true, allowPositionals: false }).values;
+    return parseArgs({ args, options, strict: true, allowPositionals: true });
   } catch (err) {
     throw new LakehouseError("CONFIG_INVALID", err instanceof Error ? err.message : String(err));
   }

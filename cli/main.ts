@@ -91,6 +91,22 @@ export const commands: Record<string, Command> = {
       "[--stream-group stream-processor] [--sink-group lake-sink] [--timeout 5s]",
     run: async (args) => (await import("../ops/commands.ts")).statusCommand(args),
   },
+  "dlq list": {
+    summary:
+      "dead letters from dlq.events and the stream's stream_dead_letters, oldest first; [--source topic|stream] " +
+      "[--topic T] [--reason TEXT] [--from D] [--to D] [--limit 50] [--json] [--topic-prefix P]",
+    run: async (args) => (await import("../ops/commands.ts")).dlqList(args),
+  },
+  "dlq show": {
+    summary: "one dead letter with its payload decoded and whether it was replayed; ID (from dlq list)",
+    run: async (args) => (await import("../ops/commands.ts")).dlqShow(args),
+  },
+  "dlq replay": {
+    summary:
+      "send dead letters back to their topic through the edge validation, each once; ID [ID ...] | --all [filters]; " +
+      "[--edit FILE] (the corrected event, one id) [--dry-run] [--force] (a replay that was never confirmed)",
+    run: async (args) => (await import("../ops/commands.ts")).dlqReplay(args),
+  },
   config: {
     summary: "validate the environment (SPEC section 2) and print the resulting configuration",
     async run() {
@@ -148,7 +164,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await found.command.run(found.args);
   } catch (err) {
-    if (err instanceof LakehouseError && !err.retriable) {
+    // Ours, so it says what happened: a mistake, or a server that did not answer a one-shot
+    // command (the long-running ones wait and retry before it comes to this).
+    if (err instanceof LakehouseError) {
       console.error(`lakehouse: ${err.message}`);
       return 1;
     }

@@ -104,6 +104,27 @@ describe("every command, misused", () => {
     { args: ["sql", "-f", "/nonexistent.sql"], says: /\/nonexistent.sql: no such file or directory/ },
     { args: ["demo", "--days", "x"], says: /--days "x"/ },
     { args: ["config"], env: { API_PORT: "http" }, says: /API_PORT="http": expected/ },
+    { args: ["status", "--timeout", "soon"], says: /--timeout "soon": expected a duration/ },
+    { args: ["dlq", "list"], says: /KAFKA_BROKERS and DATABASE_URL are not set/ },
+    { args: ["dlq", "list", "--source", "kafka"], says: /--source "kafka": expected topic or stream/ },
+    { args: ["dlq", "list", "--from", "last week"], says: /--from "last week": expected a date/ },
+    { args: ["dlq", "show"], says: /usage: lakehouse dlq show ID/ },
+    { args: ["dlq", "replay"], env: NOWHERE, says: /say which letters: lakehouse dlq replay ID/ },
+    {
+      args: ["dlq", "replay", "t-0-1", "--all"],
+      env: NOWHERE,
+      says: /give ids or --all with filters, not both/,
+    },
+    {
+      args: ["dlq", "replay", "t-0-1", "t-0-2", "--edit", "f.json"],
+      env: NOWHERE,
+      says: /--edit FILE corrects one letter/,
+    },
+    {
+      args: ["dlq", "replay", "t-0-1"],
+      env: NOWHERE,
+      says: /postgres at postgres:\/\/u@127\.0\.0\.1:1\/x: /,
+    },
   ];
 
   it("answers each with one clear line, exit 1 or 2, no stack trace", async () => {

@@ -1,15 +1,6 @@
 /** `lakehouse status` for a person: a few aligned tables, the problems last. */
+import { table } from "../table.ts";
 import type { Status } from "./collect.ts";
-
-function table(header: string[], rows: string[][]): string[] {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
-      .join("  ")
-      .trimEnd();
-  return [line(header), ...rows.map(line)];
-}
 
 const n = (x: number) => x.toLocaleString("en-US");
 

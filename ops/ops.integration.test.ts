@@ -1,18 +1,20 @@
 /**
- * `lakehouse status --json` against the real Kafka, Postgres and MinIO: the lag it reports is
- * the lag the stream's offsets table and the sink's Kafka group offsets say, recomputed here
- * from those stores directly; and with Kafka unreachable it says so within its timeout and
- * still reports the rest.
+ * The operator's commands against the real Kafka, Postgres and MinIO. `lakehouse status --json`:
+ * the lag it reports is the lag the stream's offsets table and the sink's Kafka group offsets
+ * say, recomputed here from those stores directly; with Kafka unreachable it says so within its
+ * timeout and still reports the rest. `lakehouse dlq`: lists the letters of both sources, shows
+ * one, refuses to replay one still invalid, replays the corrected one once.
  */
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync } from "node:fs";
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Admin } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KafkaAdmin } from "../core/eventlog/kafka-admin.ts";
 import { KafkaProducer } from "../core/eventlog/kafka-producer.ts";
+import { readRange, watermarks } from "../core/eventlog/kafka-range.ts";
 import { kafkaClient } from "../core/eventlog/kafkajs-client.ts";
 import { ALL_TOPICS, EVENT_TOPICS } from "../core/events/topics.ts";
 import { localServers, requireServer } from "../core/local-servers.ts";
@@ -30,6 +32,8 @@ import {
   type Dataset,
   type TestSchema,
 } from "../stream/testing/harness.ts";
+import { dlqRecord } from "../ingest/edge.ts";
+import type { Letter } from "./dlq/letters.ts";
 import type { Status } from "./status/collect.ts";
 
 const up = (await requireServer("kafka")) && (await requireServer("postgres")) && (await requireServer("s3"));
@@ -39,12 +43,12 @@ const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "warn" });
 const ROOT = new URL("..", import.meta.url).pathname;
 const run = randomBytes(3).toString("hex");
 
-function status(
+function lakehouse(
   args: string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["bin/lakehouse.mjs", "status", ...args], {
+    const child = spawn(process.execPath, ["bin/lakehouse.mjs", ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_LEVEL: "warn", ...env },
       stdio: ["ignore", "pipe", "pipe"],
@@ -57,7 +61,7 @@ function status(
   });
 }
 
-describe.skipIf(!up)("lakehouse status on the real servers", () => {
+describe.skipIf(!up)("lakehouse status and dlq on the real servers", () => {
   let ds: Dataset;
   let schema: TestSchema;
   let producer: KafkaProducer;
@@ -135,7 +139,10 @@ describe.skipIf(!up)("lakehouse status on the real servers", () => {
         })),
       });
 
-      const result = await status(["--json", "--stream-group", streamGroup, "--sink-group", sinkGroup], env);
+      const result = await lakehouse(
+        ["status", "--json", "--stream-group", streamGroup, "--sink-group", sinkGroup],
+        env,
+      );
       expect(result.err).not.toMatch(/\n\s+at /);
       expect(result.code, result.out + result.err).toBe(0);
       const s = JSON.parse(result.out) as Status;
@@ -203,7 +210,7 @@ describe.skipIf(!up)("lakehouse status on the real servers", () => {
       expect(s.batch_runs).toEqual([]);
 
       // The same figures for a person.
-      const text = await status(["--stream-group", streamGroup, "--sink-group", sinkGroup], env);
+      const text = await lakehouse(["status", "--stream-group", streamGroup, "--sink-group", sinkGroup], env);
       expect(text.out).toContain(
         `group ${streamGroup} (stream, offsets in postgres): 0 members, lag ${more.length.toLocaleString("en-US")}`,
       );
@@ -215,7 +222,10 @@ describe.skipIf(!up)("lakehouse status on the real servers", () => {
     { timeout: 60_000 },
     async () => {
       const started = Date.now();
-      const result = await status(["--json", "--timeout", "3s"], { ...env, KAFKA_BROKERS: "127.0.0.1:1" });
+      const result = await lakehouse(["status", "--json", "--timeout", "3s"], {
+        ...env,
+        KAFKA_BROKERS: "127.0.0.1:1",
+      });
       expect(Date.now() - started).toBeLessThan(20_000);
       expect(result.code).toBe(1);
       const s = JSON.parse(result.out) as Status;
@@ -223,6 +233,75 @@ describe.skipIf(!up)("lakehouse status on the real servers", () => {
       expect(s.servers.find((x) => x.name === "postgres")!.state).toBe("up");
       expect(s.problems[0]).toMatch(/^kafka \(127\.0\.0\.1:1\): /);
       expect(result.err).not.toMatch(/\n\s+at /);
+    },
+  );
+
+  it(
+    "lists the letters of both sources, refuses one still invalid, and replays the corrected one once",
+    { timeout: 120_000 },
+    async () => {
+      // A refund the edge refused (as the collector would have written it), beside the stream's
+      // letter of the broken transaction from the test above.
+      const refund = ds.lines
+        .map((l) => JSON.parse(l) as { topic: string; value: Record<string, unknown> })
+        .find((e) => e.topic === "refunds")!.value as { user_id: string } & Record<string, unknown>;
+      const bad = { ...refund, refund_id: randomUUID(), amount: -5 };
+      const letter = dlqRecord("refunds", JSON.stringify(bad), "amount: expected a positive amount");
+      await producer.send([{ ...letter, topic: prefix + letter.topic }]);
+
+      const listed = await lakehouse(["dlq", "list", "--json"], env);
+      expect(listed.code, listed.err).toBe(0);
+      const { letters } = JSON.parse(listed.out) as { letters: Letter[] };
+      const edge = letters.find((l) => l.source === "topic" && l.original_topic === "refunds")!;
+      const streamDead = letters.find((l) => l.source === "stream")!;
+      expect(edge.reason).toBe("amount: expected a positive amount");
+      // Not JSON, so kept as base64.
+      const brokenPayload = Buffer.from('{"broken').toString("base64");
+      expect(streamDead).toMatchObject({
+        original_topic: "transactions",
+        payload: brokenPayload,
+        payload_encoding: "base64",
+      });
+      // The stream's letter is also on the topic (its at-least-once copy).
+      expect(letters.filter((l) => l.source === "topic" && l.payload === brokenPayload)).not.toHaveLength(0);
+
+      const filtered = await lakehouse(
+        ["dlq", "list", "--json", "--source", "stream", "--reason", "JSON"],
+        env,
+      );
+      expect((JSON.parse(filtered.out) as { letters: Letter[] }).letters.map((l) => l.id)).toEqual([
+        streamDead.id,
+      ]);
+
+      const shown = await lakehouse(["dlq", "show", edge.id], env);
+      expect(JSON.parse(shown.out)).toMatchObject({ id: edge.id, payload: bad, replay: null });
+
+      const before = await watermarks(admin, [`${prefix}refunds`]);
+      const invalid = await lakehouse(["dlq", "replay", edge.id], env);
+      expect(invalid.code).toBe(1);
+      expect(invalid.err.trim()).toMatch(
+        new RegExp(`^lakehouse: ${edge.id}: invalid: still refused by the edge: amount`),
+      );
+      const notJson = await lakehouse(["dlq", "replay", streamDead.id], env);
+      expect(notJson.err).toContain("the payload is not JSON");
+
+      const fixed = join(env.DATA_DIR!, "fixed.json");
+      writeFileSync(fixed, JSON.stringify({ ...bad, amount: 5 }));
+      const replayed = await lakehouse(["dlq", "replay", edge.id, "--edit", fixed], env);
+      expect(replayed.code, replayed.err).toBe(0);
+      expect(replayed.out).toContain(`${edge.id}: sent: sent to refunds (edited)`);
+      const again = await lakehouse(["dlq", "replay", edge.id, "--edit", fixed], env);
+      expect(again.code).toBe(1);
+      expect(again.err).toMatch(/already replayed/);
+
+      const after = await watermarks(admin, [`${prefix}refunds`]);
+      const arrived = await readRange(brokers, before, after, logger);
+      expect(arrived.map((r) => JSON.parse(r.value.toString()) as object)).toEqual([{ ...bad, amount: 5 }]);
+      expect(arrived[0]!.key).toBe(bad.user_id);
+
+      const usage = await lakehouse(["dlq", "replay"], env);
+      expect(usage.code).toBe(1);
+      expect(usage.err.trim().split("\n")).toHaveLength(1);
     },
   );
 });
