@@ -41,6 +41,13 @@ export const commands: Record<string, Command> = {
       "[--lateness 2m] [--idle 30s] [--batch-size 20000] [--instance-id ID] [--metrics-port 9464] [--max-restarts 5]",
     run: async (args) => (await import("../stream/commands.ts")).streamRun(args),
   },
+  "stream rebuild": {
+    summary:
+      "recompute the real-time tables from a point in time (the hour holding it): refused while workers of the group " +
+      "run; the workers then replay the topics and rewrite the rows from then on; --from D [--group stream-processor] " +
+      "[--topic-prefix P] [--allow-partial] (the topics lost old records to retention) [--json]",
+    run: async (args) => (await import("../stream/rebuild/command.ts")).streamRebuild(args),
+  },
   "batch run": {
     summary:
       "nightly models: bronze -> silver -> gold (RFM, daily sales, funnel) with data tests, as Parquet in the lake; " +

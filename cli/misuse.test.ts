@@ -105,6 +105,17 @@ describe("every command, misused", () => {
     { args: ["demo", "--days", "x"], says: /--days "x"/ },
     { args: ["config"], env: { API_PORT: "http" }, says: /API_PORT="http": expected/ },
     { args: ["status", "--timeout", "soon"], says: /--timeout "soon": expected a duration/ },
+    { args: ["stream", "rebuild"], says: /give --from D/ },
+    { args: ["stream", "rebuild", "--from", "tuesday"], says: /--from "tuesday": expected a date/ },
+    {
+      args: ["stream", "rebuild", "--from", "2026-11-01"],
+      says: /KAFKA_BROKERS and DATABASE_URL must be set/,
+    },
+    {
+      args: ["stream", "rebuild", "--from", "2026-11-01"],
+      env: NOWHERE,
+      says: /^lakehouse: kafka at 127\.0\.0\.1:1: /m,
+    },
     { args: ["dlq", "list"], says: /KAFKA_BROKERS and DATABASE_URL are not set/ },
     { args: ["dlq", "list", "--source", "kafka"], says: /--source "kafka": expected topic or stream/ },
     { args: ["dlq", "list", "--from", "last week"], says: /--from "last week": expected a date/ },

@@ -37,6 +37,7 @@ import { counter, gauge, histogram } from "../core/metrics.ts";
 import { retry, sleep } from "../core/retry.ts";
 import type { Products } from "./operators/minute-metrics.ts";
 import { BatchOutput, MINUTE, mergeOutputs, windowOf } from "./operators/output.ts";
+import { outputFrom } from "./rebuild/output-from.ts";
 import {
   advance,
   processRecords,
@@ -150,6 +151,8 @@ export interface StreamStats {
 export class StreamWorker {
   readonly stats: StreamStats = { records: 0, batches: 0, dlq: 0, late: 0, duplicates: 0 };
   private readonly shards = new Map<number, Shard>();
+  /** After `lakehouse stream rebuild`: rows keyed before this time are not written again. */
+  private writeFrom: number | undefined;
   private readonly prefix: string;
   private readonly stateLogLimits: StateLogLimits;
   private readonly now: () => number;
@@ -229,6 +232,8 @@ export class StreamWorker {
     };
     this.shards.set(id, shard);
     shardsGauge.set(this.shards.size);
+    // The group's, read with each shard: a rebuild that ran since is seen by the next take.
+    this.writeFrom = loaded.writeFrom;
     this.logger.info(
       { shard: id, epoch: loaded.epoch, offsets: Object.fromEntries(loaded.offsets) },
       `took shard ${id} (epoch ${loaded.epoch}, ${loaded.state.sessions.size} open sessions)`,
@@ -526,7 +531,7 @@ export class StreamWorker {
         offsets: p.offsets,
         state: p.state,
       })),
-      output: out,
+      output: this.writeFrom === undefined ? out : outputFrom(out, this.writeFrom),
       ops: { minute: windowOf(this.now(), MINUTE), lag },
     };
     const ids = parts.map((p) => p.shard.id).join(", ");

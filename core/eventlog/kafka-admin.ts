@@ -14,6 +14,18 @@ export interface PartitionRange {
   high: number;
 }
 
+/** A kafkajs failure as ours: one line naming what was asked. */
+async function answered<T>(what: string, ask: () => Promise<T>): Promise<T> {
+  try {
+    return await ask();
+  } catch (err) {
+    if (err instanceof LakehouseError) throw err;
+    throw new LakehouseError("SERVICE_UNAVAILABLE", `kafka (${what}): ${(err as Error).message}`, {
+      cause: err,
+    });
+  }
+}
+
 export class KafkaAdmin implements LogAdmin {
   private constructor(private readonly admin: Admin) {}
 
@@ -33,19 +45,28 @@ export class KafkaAdmin implements LogAdmin {
    * than wait for Kafka to come back.
    */
   static async connectOnce(brokers: string[], logger: Logger): Promise<KafkaAdmin> {
-    const admin = kafkaClient(brokers, "lakehouse-status", logger, 0).admin();
+    // Two quick retries: kafkajs finds a group's coordinator only on a second try after connecting.
+    const admin = kafkaClient(brokers, "lakehouse-status", logger, 2).admin();
     try {
       await admin.connect();
     } catch (err) {
-      throw new LakehouseError("SERVICE_UNAVAILABLE", `kafka at ${brokers.join(",")}: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new LakehouseError(
+        "SERVICE_UNAVAILABLE",
+        `kafka at ${brokers.join(",")}: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
     return new KafkaAdmin(admin);
   }
 
   /** Per existing topic, each partition's oldest retained offset and its end (high watermark). */
-  async partitionOffsets(topics: readonly string[]): Promise<Map<string, PartitionRange[]>> {
+  partitionOffsets(topics: readonly string[]): Promise<Map<string, PartitionRange[]>> {
+    return answered("offsets", () => this.readPartitionOffsets(topics));
+  }
+
+  private async readPartitionOffsets(topics: readonly string[]): Promise<Map<string, PartitionRange[]>> {
     const existing = await this.describeTopics(topics);
     const result = new Map<string, PartitionRange[]>();
     for (const topic of existing.keys()) {
@@ -62,7 +83,9 @@ export class KafkaAdmin implements LogAdmin {
 
   /** The next offset a group committed per partition of each topic; -1 where it never committed. */
   async groupOffsets(group: string, topics: readonly string[]): Promise<PartitionOffset[]> {
-    const found = await this.admin.fetchOffsets({ groupId: group, topics: [...topics] });
+    const found = await answered(`offsets of group ${group}`, () =>
+      this.admin.fetchOffsets({ groupId: group, topics: [...topics] }),
+    );
     return found.flatMap((t) =>
       t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset) })),
     );
@@ -70,7 +93,7 @@ export class KafkaAdmin implements LogAdmin {
 
   /** The group's state as the coordinator sees it, and how many members are in it now. */
   async groupMembers(group: string): Promise<{ state: string; members: string[] }> {
-    const { groups } = await this.admin.describeGroups([group]);
+    const { groups } = await answered(`group ${group}`, () => this.admin.describeGroups([group]));
     const g = groups[0];
     return { state: g?.state ?? "Dead", members: (g?.members ?? []).map((m) => m.clientId) };
   }

@@ -29,6 +29,8 @@ export interface LoadedShard {
   position: StateLogPosition;
   /** Kafka topic -> next offset; absent when nothing was committed yet. */
   offsets: Map<string, number>;
+  /** Set after `lakehouse stream rebuild`: only rows at or after this time are written. */
+  writeFrom: number | undefined;
 }
 
 export async function loadShardState(
@@ -56,10 +58,15 @@ export async function takeShard(sql: Sql, group: string, shard: number, owner: s
       "SELECT topic, next_offset FROM stream_offsets WHERE group_id = $1 AND kafka_partition = $2",
       [group, shard],
     );
+    const rebuilt = await tx.query<{ from_ms: string }>(
+      "SELECT (extract(epoch FROM from_time) * 1000)::bigint AS from_ms FROM stream_rebuilds WHERE group_id = $1",
+      [group],
+    );
     return {
       epoch: Number(rows[0]!.epoch),
       ...(await loadShardState(tx, group, shard)),
       offsets: new Map(offsets.rows.map((r) => [r.topic, Number(r.next_offset)])),
+      writeFrom: rebuilt.rows[0] ? Number(rebuilt.rows[0].from_ms) : undefined,
     };
   });
 }
