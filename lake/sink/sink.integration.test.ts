@@ -4,7 +4,7 @@
  * (a random prefix), consumer group and lake prefix.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { appendFileSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -15,6 +15,7 @@ import { KafkaAdmin } from "../../core/eventlog/kafka-admin.ts";
 import { KafkaLogConsumer } from "../../core/eventlog/kafka-consumer.ts";
 import { KafkaProducer } from "../../core/eventlog/kafka-producer.ts";
 import { kafkaClient } from "../../core/eventlog/kafkajs-client.ts";
+import { partitionFor } from "../../core/eventlog/partitioner.ts";
 import type { LogRecord } from "../../core/eventlog/port.ts";
 import { ALL_TOPICS, EVENT_TOPICS, ID_FIELD } from "../../core/events/topics.ts";
 import { localServers, requireServer } from "../../core/local-servers.ts";
@@ -244,8 +245,11 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
     }
   };
 
-  /** Every accepted event once, every hostile record as a DLQ row, nothing twice. */
-  const expectExactlyOnce = async (store: S3Store) => {
+  /**
+   * Every accepted event once, every hostile record as a DLQ row, nothing twice. `logs`: where
+   * the sink processes' logs are, named in the failure with the events that are missing.
+   */
+  const expectExactlyOnce = async (store: S3Store, logs?: string) => {
     const { tables, files } = await readLake(store, conn);
     for (const topic of EVENT_TOPICS) {
       const want = events.filter((e) => e.topic === topic && !e.value.toString().includes("broken"));
@@ -253,7 +257,19 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
         (e) => !(topic === "product_views" && e.value.toString().includes('"timestamp":5')),
       );
       const rows = tables.get(topic)!;
-      expect(rows.length, topic).toBe(good.length);
+      const seen = new Set(rows.map((r) => String(r[ID_FIELD[topic]])));
+      const missing = good
+        .map((e) => ({ id: String(wire(e.value)[ID_FIELD[topic]]), partition: partitionFor(e.key, 6) }))
+        .filter((e) => !seen.has(e.id));
+      expect(
+        rows.length,
+        `${topic}: missing ${JSON.stringify(missing.slice(0, 5))}; DLQ rows from it: ${JSON.stringify(
+          tables
+            .get("dlq.events")!
+            .filter((r) => r.kafka_topic === topic)
+            .map((r) => [r.kafka_partition, r.kafka_offset, r.error_reason]),
+        )}${logs ? `; sink logs in ${logs}` : ""}`,
+      ).toBe(good.length);
       const id = ID_FIELD[topic];
       const byId = new Map(rows.map((r) => [String(r[id]), asEvent(r)]));
       expect(byId.size, `${topic} distinct ids`).toBe(good.length);
@@ -316,6 +332,8 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
       const t = await fresh();
       await produce(t.prefix, events);
       const removedLogs: string[] = [];
+      const logs = mkdtempSync(join(tmpdir(), "sink-kill-logs-"));
+      let runs = 0;
       const assigned = new Set<ChildProcess>();
       const start = (faults?: string): ChildProcess => {
         const child = spawn(
@@ -351,7 +369,10 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
             stdio: ["ignore", "pipe", "pipe"],
           },
         );
+        const log = join(logs, `run-${++runs}.log`);
+        child.stderr.on("data", (chunk: Buffer) => appendFileSync(log, chunk));
         child.stdout.on("data", (chunk: Buffer) => {
+          appendFileSync(log, chunk);
           for (const line of chunk.toString().split("\n"))
             if (line.includes("uncommitted write")) removedLogs.push(line);
             else if (line.includes('"msg":"assigned ')) assigned.add(child);
@@ -380,7 +401,7 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
       last.kill("SIGTERM");
       expect(await exited(last)).toBe(0);
       expect(removedLogs.length, "a restart removed an uncommitted write").toBeGreaterThan(0);
-      await expectExactlyOnce(t.store);
+      await expectExactlyOnce(t.store, logs);
       await t.store.close();
     },
   );
