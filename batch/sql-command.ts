@@ -12,12 +12,12 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { parseFlags } from "../cli/args.ts";
 import { config } from "../core/config.ts";
 import { LakehouseError } from "../core/errors.ts";
-import { componentLogger } from "../core/logger.ts";
+import { reportLogger } from "../core/logger.ts";
 import { openStore } from "../lake/store/open.ts";
 import { createAnalystViews } from "./analyst-views.ts";
 import { formatRows, type Format } from "./format-rows.ts";
 
-const log = componentLogger("sql");
+const log = reportLogger("sql");
 
 /** Splits a script into statements at semicolons outside quotes and comments. */
 export function splitStatements(script: string): string[] {

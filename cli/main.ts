@@ -105,13 +105,13 @@ export const commands: Record<string, Command> = {
     run: async (args) => (await import("../ops/commands.ts")).dlqList(args),
   },
   "dlq show": {
-    summary: "one dead letter with its payload decoded and whether it was replayed; ID (from dlq list)",
+    summary: "one dead letter as JSON, its payload decoded, and whether it was replayed; ID (from dlq list)",
     run: async (args) => (await import("../ops/commands.ts")).dlqShow(args),
   },
   "dlq replay": {
     summary:
       "send dead letters back to their topic through the edge validation, each once; ID [ID ...] | --all [filters]; " +
-      "[--edit FILE] (the corrected event, one id) [--dry-run] [--force] (a replay that was never confirmed)",
+      "[--edit FILE] (the corrected event, one id) [--dry-run] [--force] (a replay that was never confirmed) [--json]",
     run: async (args) => (await import("../ops/commands.ts")).dlqReplay(args),
   },
   config: {

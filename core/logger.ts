@@ -39,3 +39,11 @@ export const logger: Logger = createLogger();
 export function componentLogger(component: string): Logger {
   return logger.child({ component });
 }
+
+/**
+ * For commands whose output is their result (`status --json`, `dlq list`, `sql`): log lines go
+ * to stderr, so what they print on stdout stays parseable.
+ */
+export function reportLogger(component: string): Logger {
+  return createLogger({ destination: pino.destination(2) }).child({ component });
+}

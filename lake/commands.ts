@@ -60,11 +60,11 @@ export async function sinkRun(args: string[]): Promise<number> {
       const writer = await BronzeWriter.open(workDir);
       try {
         const join = kafkaJoin(
-          { brokers, group: flags.group, instanceId: flags["instance-id"], logger: log },
+          { brokers, topicPrefix, group: flags.group, instanceId: flags["instance-id"], logger: log },
           signal,
         );
         const sink = await startLakeSink(
-          { group: flags.group, topicPrefix, store, writer, rotation, logger: log, join },
+          { group: flags.group, store, writer, rotation, logger: log, join },
           signal,
         );
         ready();

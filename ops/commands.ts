@@ -20,12 +20,12 @@ import { letterKey, payloadBytes, type LetterFilter } from "./dlq/letters.ts";
 import { readLetters } from "./dlq/read.ts";
 import { replayLetter } from "./dlq/replay.ts";
 import { table } from "./table.ts";
-import { componentLogger } from "../core/logger.ts";
+import { reportLogger } from "../core/logger.ts";
 import { SINK_GROUP, STREAM_GROUP } from "../core/eventlog/groups.ts";
 import { collectStatus } from "./status/collect.ts";
 import { renderStatus } from "./status/render.ts";
 
-const log = componentLogger("ops");
+const log = reportLogger("ops");
 
 /** Exit 0 when every configured server answered and every part was read, else 1. */
 export async function statusCommand(args: string[]): Promise<number> {
@@ -202,6 +202,7 @@ export async function dlqReplay(args: string[]): Promise<number> {
     edit: { type: "string" },
     force: { type: "boolean", default: false },
     "dry-run": { type: "boolean", default: false },
+    json: { type: "boolean", default: false },
   });
   const filter = letterFilter(flags);
   const filtered = Object.keys(filter).length > 0;
@@ -234,20 +235,25 @@ export async function dlqReplay(args: string[]): Promise<number> {
       clientId: "lakehouse-dlq-replay",
     });
     let failed = 0;
+    const outcomes = [];
     for (const letter of letters) {
       const outcome = await replayLetter(
         letter,
         { sql: sources.sql!, producer },
         { ...(edited ? { edited } : {}), force: flags.force, dryRun: flags["dry-run"] },
       );
+      outcomes.push(outcome);
       const ok = outcome.status === "sent" || outcome.status === "valid";
       if (!ok) failed++;
+      if (flags.json) continue;
       (ok ? console.log : console.error)(
         `${ok ? "" : "lakehouse: "}${outcome.id}: ${outcome.status}: ${outcome.detail}`,
       );
     }
     const verb = flags["dry-run"] ? "would be sent" : "sent";
-    console.log(`${letters.length - failed} of ${letters.length} ${verb}`);
+    if (flags.json)
+      console.log(JSON.stringify({ outcomes, ok: letters.length - failed, total: letters.length }, null, 2));
+    else console.log(`${letters.length - failed} of ${letters.length} ${verb}`);
     return failed === 0 ? 0 : 1;
   } finally {
     await producer?.close();

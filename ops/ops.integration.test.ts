@@ -114,14 +114,13 @@ describe.skipIf(!up)("lakehouse status and dlq on the real servers", () => {
       // traffic arrives while it is down.
       await produceLines(producer, prefix, ds.lines);
       await producer.send([{ topic: `${prefix}transactions`, key: "u", value: Buffer.from('{"broken') }]);
-      const ends = endOffsets(prefix, ds.lines);
+      const ends = endOffsets(ds.lines);
       const worker = await startWorker({
         sql: schema.sql,
         brokers,
         prefix,
         group: streamGroup,
         owner: "status",
-        dlq: producer,
         logger,
       });
       await waitFor("the stream to catch up", () => caughtUp(schema.sql, streamGroup, ends, false), 120_000);
@@ -157,10 +156,7 @@ describe.skipIf(!up)("lakehouse status and dlq on the real servers", () => {
         [streamGroup],
       );
       const next = new Map(
-        offsets.rows.map((r) => [
-          `${r.topic.slice(prefix.length)}/${r.kafka_partition}`,
-          Number(r.next_offset),
-        ]),
+        offsets.rows.map((r) => [`${r.topic}/${r.kafka_partition}`, Number(r.next_offset)]),
       );
       const streamLag = Object.fromEntries(
         EVENT_TOPICS.map((t) => [
@@ -290,9 +286,13 @@ describe.skipIf(!up)("lakehouse status and dlq on the real servers", () => {
       const replayed = await lakehouse(["dlq", "replay", edge.id, "--edit", fixed], env);
       expect(replayed.code, replayed.err).toBe(0);
       expect(replayed.out).toContain(`${edge.id}: sent: sent to refunds (edited)`);
-      const again = await lakehouse(["dlq", "replay", edge.id, "--edit", fixed], env);
+      const again = await lakehouse(["dlq", "replay", edge.id, "--edit", fixed, "--json"], env);
       expect(again.code).toBe(1);
-      expect(again.err).toMatch(/already replayed/);
+      expect(JSON.parse(again.out)).toMatchObject({
+        outcomes: [{ id: edge.id, status: "refused", detail: expect.stringMatching(/^already replayed/) }],
+        ok: 0,
+        total: 1,
+      });
 
       const after = await watermarks(admin, [`${prefix}refunds`]);
       const arrived = await readRange(brokers, before, after, logger);

@@ -20,6 +20,7 @@ import { componentLogger } from "../core/logger.ts";
 import { retry } from "../core/retry.ts";
 import { runService, type ServiceContext } from "../core/service.ts";
 import { DEFAULT_SESSION_RULES } from "./operators/sessions.ts";
+import { adoptPrefixedOffsets } from "./postgres/shard-store.ts";
 import { startStreamWorker } from "./start.ts";
 import { DEFAULT_STREAM_OPTIONS, type StreamOptions } from "./worker.ts";
 
@@ -53,9 +54,9 @@ export async function streamRun(args: string[]): Promise<number> {
   const brokers = cfg.kafkaBrokers;
   const databaseUrl = cfg.databaseUrl;
   const instanceId = flags["instance-id"];
+  const topicPrefix = topicPrefixOf(flags);
   const options = {
     group: flags.group,
-    topicPrefix: topicPrefixOf(flags),
     owner: `${hostname()}/${process.pid}${instanceId ? `/${instanceId}` : ""}`,
     latenessMs: parseDuration("lateness", flags.lateness),
     maxFutureMs: parseDuration("max-future", flags["max-future"]),
@@ -65,34 +66,39 @@ export async function streamRun(args: string[]): Promise<number> {
     retryDelaysMs: d.retryDelaysMs,
     snapshotLogBytes: parseNumber("snapshot-log-bytes", flags["snapshot-log-bytes"], { min: 0 }),
   };
-  log.info({ database: redactUrl(databaseUrl), ...options }, "stream worker starting");
+  log.info({ database: redactUrl(databaseUrl), topicPrefix, ...options }, "stream worker starting");
   return runService({
     name: "stream worker",
     logger: log,
     metrics: metricsAddress(flags),
     maxRestarts: parseNumber("max-restarts", flags["max-restarts"], { min: 0 }),
-    run: (ctx) => runOnce(brokers, databaseUrl, options, instanceId, ctx),
+    run: (ctx) => runOnce({ brokers, topicPrefix, instanceId }, databaseUrl, options, ctx),
   });
 }
 
 async function runOnce(
-  brokers: string[],
+  kafka: { brokers: string[]; topicPrefix: string; instanceId: string | undefined },
   databaseUrl: string,
   options: StreamOptions,
-  instanceId: string | undefined,
   { signal, ready }: ServiceContext,
 ): Promise<void> {
+  const { brokers, topicPrefix, instanceId } = kafka;
   const pool = await connectPool(databaseUrl, log, { signal });
   const sql = pgSql(pool);
   try {
     await migrate(sql, log);
-    const dlq = await retry(() => KafkaProducer.connect({ brokers, logger: log, clientId: "stream-dlq" }), {
-      what: `kafka at ${brokers.join(",")}`,
-      logger: log,
-      signal,
-    });
+    const adopted = await adoptPrefixedOffsets(sql, options.group, topicPrefix);
+    if (adopted > 0) log.info(`renamed ${adopted} offsets stored under the prefixed topic names`);
+    const dlq = await retry(
+      () => KafkaProducer.connect({ brokers, topicPrefix, logger: log, clientId: "stream-dlq" }),
+      {
+        what: `kafka at ${brokers.join(",")}`,
+        logger: log,
+        signal,
+      },
+    );
     try {
-      const join = kafkaJoin({ brokers, group: options.group, instanceId, logger: log }, signal);
+      const join = kafkaJoin({ brokers, topicPrefix, group: options.group, instanceId, logger: log }, signal);
       const stream = await startStreamWorker({ sql, dlq, join, options, logger: log }, signal);
       ready();
       const stats = await stream.done;

@@ -84,7 +84,7 @@ describe.skipIf(!up)("stream layer on the real Kafka and Postgres", () => {
     const prefix = `streamtest-${run}-${id}.`;
     await createTopics(brokers, prefix, logger);
     if (produce) await produceLines(producer, prefix, ds.lines);
-    return { id, schema, prefix, group: `stream-${id}`, ends: endOffsets(prefix, ds.lines) };
+    return { id, schema, prefix, group: `stream-${id}`, ends: endOffsets(ds.lines) };
   };
 
   const tablesOf = async (schema: TestSchema) =>
@@ -100,7 +100,6 @@ describe.skipIf(!up)("stream layer on the real Kafka and Postgres", () => {
         sql: t.schema.sql,
         brokers,
         owner: "golden",
-        dlq: producer,
         logger,
       });
       await waitFor(
@@ -237,11 +236,11 @@ describe.skipIf(!up)("stream layer on the real Kafka and Postgres", () => {
       const t = await fresh(false);
       const cut1 = Math.floor(ds.lines.length * 0.4);
       const cut2 = Math.floor(ds.lines.length * 0.7);
-      const opts = { ...t, sql: t.schema.sql, brokers, dlq: producer, logger, batchSize: 500 };
+      const opts = { ...t, sql: t.schema.sql, brokers, logger, batchSize: 500 };
 
       const a = await startWorker({ ...opts, owner: "a" });
       await produceLines(producer, t.prefix, ds.lines.slice(0, cut1));
-      const firstEnds = endOffsets(t.prefix, ds.lines.slice(0, cut1));
+      const firstEnds = endOffsets(ds.lines.slice(0, cut1));
       await waitFor("worker a", () => caughtUp(t.schema.sql, t.group, firstEnds, false), 60_000);
 
       // A second worker joins: the shards are split between the two.
@@ -256,7 +255,7 @@ describe.skipIf(!up)("stream layer on the real Kafka and Postgres", () => {
       };
       await waitFor("the shards split between the two", split, 60_000);
       await produceLines(producer, t.prefix, ds.lines.slice(cut1, cut2));
-      const secondEnds = endOffsets(t.prefix, ds.lines.slice(0, cut2));
+      const secondEnds = endOffsets(ds.lines.slice(0, cut2));
       await waitFor("both workers", () => caughtUp(t.schema.sql, t.group, secondEnds, false), 60_000);
 
       // The first one leaves: the other takes every shard and finishes.
@@ -359,13 +358,12 @@ describe.skipIf(!up)("stream layer on the real Kafka and Postgres", () => {
         raw.map((v) => ({ topic: `${t.prefix}transactions`, key: user, value: Buffer.from(v) })),
       );
       const p = partitionFor(user, PARTITIONS);
-      const ends = new Map([[`${t.prefix}transactions/${p}`, raw.length]]);
+      const ends = new Map([[`transactions/${p}`, raw.length]]);
       const run = await startWorker({
         ...t,
         sql: t.schema.sql,
         brokers,
         owner: "hostile",
-        dlq: producer,
         logger,
       });
       await waitFor("the worker", () => caughtUp(t.schema.sql, t.group, ends, false), 60_000);
@@ -425,11 +423,10 @@ describe.skipIf(!up)("stream layer on the real Kafka and Postgres", () => {
         sql: t.schema.sql,
         brokers,
         owner: "bounce",
-        dlq: producer,
         logger: captured,
       });
       await produceLines(producer, t.prefix, ds.lines.slice(0, half));
-      const firstHalf = endOffsets(t.prefix, ds.lines.slice(0, half));
+      const firstHalf = endOffsets(ds.lines.slice(0, half));
       await waitFor("the first half", () => caughtUp(t.schema.sql, t.group, firstHalf, false), 60_000);
       const bounce = spawn("bash", [join(ROOT, "services/services.sh"), "bounce-postgres", "4"], {
         stdio: "inherit",

@@ -104,7 +104,7 @@ describe("stream worker on the in-process log and PGlite", { timeout: 120_000 },
     const { sql, log } = await setup();
     produce(log, ds.lines);
     const run = await worker(sql, log, "one");
-    const ends = endOffsets("", ds.lines);
+    const ends = endOffsets(ds.lines);
     await waitFor("the worker", () => caughtUp(sql, DEFAULT_STREAM_OPTIONS.group, ends), 100_000);
     await run.stop();
     const got = await tables(sql);
@@ -131,7 +131,7 @@ describe("stream worker on the in-process log and PGlite", { timeout: 120_000 },
     expect(a.w.owned().length).toBeGreaterThan(0);
     expect(b.w.owned().length).toBeGreaterThan(0);
     produce(log, ds.lines.slice(third, 2 * third));
-    const twoThirds = endOffsets("", ds.lines.slice(0, 2 * third));
+    const twoThirds = endOffsets(ds.lines.slice(0, 2 * third));
     await waitFor(
       "both workers",
       () => caughtUp(sql, DEFAULT_STREAM_OPTIONS.group, twoThirds, false),
@@ -139,7 +139,7 @@ describe("stream worker on the in-process log and PGlite", { timeout: 120_000 },
     );
     await a.stop();
     produce(log, ds.lines.slice(2 * third));
-    const ends = endOffsets("", ds.lines);
+    const ends = endOffsets(ds.lines);
     await waitFor("worker b", () => caughtUp(sql, DEFAULT_STREAM_OPTIONS.group, ends), 100_000);
     await b.stop();
     expect(tableDiff(await tables(sql), expected)).toEqual({});
@@ -175,7 +175,7 @@ describe("stream worker on the in-process log and PGlite", { timeout: 120_000 },
       }),
     );
     produce(log, lines);
-    const kept = endOffsets("", lines.slice(1));
+    const kept = endOffsets(lines.slice(1));
     await waitFor("the kept shard", () => caughtUp(sql, DEFAULT_STREAM_OPTIONS.group, kept, false), 30_000);
     await waitFor(
       "the stolen shard to be dropped",
@@ -227,7 +227,6 @@ describe("stream worker on the in-process log and PGlite", { timeout: 120_000 },
 
     const run = await worker(sql, log, "poison", [10, 20, 40]);
     const ends = endOffsets(
-      "",
       [...txs, ...others].map((t) => JSON.stringify({ topic: "transactions", key: t.user_id, value: t })),
     );
     await waitFor("the worker", () => caughtUp(sql, DEFAULT_STREAM_OPTIONS.group, ends, false), 30_000);

@@ -77,8 +77,6 @@ const lagGauge = gauge("stream_consumer_lag", "Records not yet consumed, over th
 
 export interface StreamOptions {
   group: string;
-  /** Kafka topic names are this prefix + the SPEC names. */
-  topicPrefix?: string;
   /** Who this worker is, stored with the shards it owns. */
   owner: string;
   latenessMs: number;
@@ -110,9 +108,9 @@ interface Shard {
   epoch: number;
   state: ShardState;
   position: StateLogPosition;
-  /** Kafka topic -> next offset to process. */
+  /** Topic -> next offset to process. */
   next: Map<string, number>;
-  /** Kafka topic -> wall-clock time of its last record. */
+  /** Topic -> wall-clock time of its last record. */
   lastRecordAt: Map<string, number>;
   lastWatermark: number;
   lastPrune: number;
@@ -153,7 +151,6 @@ export class StreamWorker {
   private readonly shards = new Map<number, Shard>();
   /** After `lakehouse stream rebuild`: rows keyed before this time are not written again. */
   private writeFrom: number | undefined;
-  private readonly prefix: string;
   private readonly stateLogLimits: StateLogLimits;
   private readonly now: () => number;
   private busy: Promise<void> = Promise.resolve();
@@ -176,7 +173,6 @@ export class StreamWorker {
     private readonly options: StreamOptions,
     private readonly logger: Logger,
   ) {
-    this.prefix = options.topicPrefix ?? "";
     this.stateLogLimits = {
       ...DEFAULT_STATE_LOG_LIMITS,
       minLogBytes: options.snapshotLogBytes ?? DEFAULT_STATE_LOG_LIMITS.minLogBytes,
@@ -185,12 +181,11 @@ export class StreamWorker {
   }
 
   get topics(): string[] {
-    return EVENT_TOPICS.map((t) => this.prefix + t);
+    return [...EVENT_TOPICS];
   }
 
-  private table(kafkaTopic: string): EventTopic | undefined {
-    const name = kafkaTopic.slice(this.prefix.length);
-    return kafkaTopic.startsWith(this.prefix) && isEventTopic(name) ? name : undefined;
+  private table(topic: string): EventTopic | undefined {
+    return isEventTopic(topic) ? topic : undefined;
   }
 
   readonly handlers: RebalanceHandlers = {
@@ -611,11 +606,10 @@ export class StreamWorker {
     };
     await reload();
     for (const record of batch) {
-      const kafkaTopic = this.prefix + record.topic;
       const range: OffsetRange = {
-        topic: kafkaTopic,
+        topic: record.topic,
         partition: record.partition,
-        from: shard.next.get(kafkaTopic) ?? -1,
+        from: shard.next.get(record.topic) ?? -1,
         to: record.offset + 1,
       };
       const now = this.now();
@@ -645,13 +639,13 @@ export class StreamWorker {
         });
         out.countsOf(record.topic).dlq += 1;
         this.logger.error(
-          { shard: shard.id, offset: record.offset, topic: kafkaTopic, cause: cause.message },
+          { shard: shard.id, offset: record.offset, topic: record.topic, cause: cause.message },
           reason,
         );
         await this.sendDead(out);
         await this.commitOnce([{ shard, offsets: [range], state: this.takeStateWrite(shard) }], out, lag);
       }
-      shard.next.set(kafkaTopic, range.to);
+      shard.next.set(record.topic, range.to);
       this.count(out, 1);
     }
   }
@@ -659,7 +653,7 @@ export class StreamWorker {
   private async sendDead(out: BatchOutput): Promise<void> {
     await this.dlq.send(
       out.dead.map((d) => ({
-        topic: this.prefix + DLQ_TOPIC,
+        topic: DLQ_TOPIC,
         key: d.record.event_id ?? `${d.topic}/${d.partition}/${d.offset}`,
         value: Buffer.from(JSON.stringify(d.record)),
       })),

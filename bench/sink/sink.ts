@@ -47,7 +47,6 @@ const store = openStore(logger, undefined, cfg);
 const writer = await BronzeWriter.open(mkdtempSync(join(tmpdir(), "bench-sink-")));
 const sink = new LakeSink({
   group: `${prefix}sink`,
-  topicPrefix: prefix,
   store,
   writer,
   rotation: {
@@ -60,7 +59,8 @@ const sink = new LakeSink({
 const consumer = await KafkaLogConsumer.connect({
   brokers,
   group: `${prefix}sink`,
-  topics: ALL_TOPICS.map((t) => prefix + t),
+  topicPrefix: prefix,
+  topics: [...ALL_TOPICS],
   handlers: sink.handlers,
   logger,
 });

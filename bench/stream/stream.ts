@@ -184,7 +184,7 @@ if (values.rate === undefined) {
         value: Record<string, unknown>;
       };
       const value = { ...e.value, timestamp: stamp };
-      const k = `${prefix}${e.topic}/${partitionFor(e.key, PARTITIONS)}`;
+      const k = `${e.topic}/${partitionFor(e.key, PARTITIONS)}`;
       let times = sent.get(k);
       if (!times) sent.set(k, (times = []));
       times.push(at);

@@ -27,7 +27,19 @@ async function answered<T>(what: string, ask: () => Promise<T>): Promise<T> {
 }
 
 export class KafkaAdmin implements LogAdmin {
-  private constructor(private readonly admin: Admin) {}
+  /**
+   * `prefix` applies to the reading methods (offsets, groups): they take and return SPEC
+   * names. createTopics and describeTopics take the Kafka names they are given.
+   */
+  private constructor(
+    private readonly admin: Admin,
+    private readonly prefix = "",
+  ) {}
+
+  /** The Kafka name of a SPEC topic, for messages and for readers below this adapter. */
+  kafkaTopic(topic: string): string {
+    return this.prefix + topic;
+  }
 
   static async connect(brokers: string[], logger: Logger): Promise<KafkaAdmin> {
     const admin = kafkaClient(brokers, "lakehouse-admin", logger).admin();
@@ -44,9 +56,9 @@ export class KafkaAdmin implements LogAdmin {
    * One attempt, no waiting: for commands that report what they see (`lakehouse status`) rather
    * than wait for Kafka to come back.
    */
-  static async connectOnce(brokers: string[], logger: Logger): Promise<KafkaAdmin> {
-    // Two quick retries: kafkajs finds a group's coordinator only on a second try after connecting.
-    const admin = kafkaClient(brokers, "lakehouse-status", logger, 2).admin();
+  static async connectOnce(brokers: string[], logger: Logger, prefix = ""): Promise<KafkaAdmin> {
+    // oneShot still retries twice: kafkajs finds a group's coordinator only on a second try.
+    const admin = kafkaClient(brokers, "lakehouse-status", logger, true).admin();
     try {
       await admin.connect();
     } catch (err) {
@@ -58,7 +70,7 @@ export class KafkaAdmin implements LogAdmin {
         },
       );
     }
-    return new KafkaAdmin(admin);
+    return new KafkaAdmin(admin, prefix);
   }
 
   /** Per existing topic, each partition's oldest retained offset and its end (high watermark). */
@@ -67,10 +79,11 @@ export class KafkaAdmin implements LogAdmin {
   }
 
   private async readPartitionOffsets(topics: readonly string[]): Promise<Map<string, PartitionRange[]>> {
-    const existing = await this.describeTopics(topics);
+    const existing = await this.describeTopics(topics.map((t) => this.kafkaTopic(t)));
     const result = new Map<string, PartitionRange[]>();
-    for (const topic of existing.keys()) {
-      const offsets = await this.admin.fetchTopicOffsets(topic);
+    for (const topic of topics) {
+      if (!existing.has(this.kafkaTopic(topic))) continue;
+      const offsets = await this.admin.fetchTopicOffsets(this.kafkaTopic(topic));
       result.set(
         topic,
         offsets
@@ -84,10 +97,14 @@ export class KafkaAdmin implements LogAdmin {
   /** The next offset a group committed per partition of each topic; -1 where it never committed. */
   async groupOffsets(group: string, topics: readonly string[]): Promise<PartitionOffset[]> {
     const found = await answered(`offsets of group ${group}`, () =>
-      this.admin.fetchOffsets({ groupId: group, topics: [...topics] }),
+      this.admin.fetchOffsets({ groupId: group, topics: topics.map((t) => this.kafkaTopic(t)) }),
     );
     return found.flatMap((t) =>
-      t.partitions.map((p) => ({ topic: t.topic, partition: p.partition, offset: Number(p.offset) })),
+      t.partitions.map((p) => ({
+        topic: t.topic.slice(this.prefix.length),
+        partition: p.partition,
+        offset: Number(p.offset),
+      })),
     );
   }
 

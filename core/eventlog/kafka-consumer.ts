@@ -8,6 +8,9 @@
  * sink flushes and commits) before the partitions are released; on assignment the handler
  * runs (cleanup of a dead owner's leftovers) before the first record is fetched. Records of a
  * partition being revoked are dropped, never delivered to the application.
+ *
+ * Everything above this adapter names topics as SPEC section 3 does; the prefix of the Kafka
+ * names (`topicPrefix`) is added and stripped here only.
  */
 import Kafka from "node-rdkafka";
 import { LakehouseError } from "../errors.ts";
@@ -44,6 +47,8 @@ export interface KafkaConsumerOptions {
   instanceId?: string;
   /** How long poll waits for records when there are none. */
   pollWaitMs?: number;
+  /** Kafka topic names are this prefix + the names in `topics` (KAFKA_TOPIC_PREFIX). */
+  topicPrefix?: string;
 }
 
 const key = (tp: TopicPartition) => `${tp.topic}/${tp.partition}`;
@@ -56,11 +61,23 @@ export class KafkaLogConsumer implements LogConsumer {
   private rebalancing: Promise<void> = Promise.resolve();
   private handlerFailure: LakehouseError | undefined;
   private closed = false;
+  private readonly prefix: string;
 
   private constructor(
     private readonly consumer: Kafka.KafkaConsumer,
     private readonly options: KafkaConsumerOptions,
-  ) {}
+  ) {
+    this.prefix = options.topicPrefix ?? "";
+  }
+
+  private kafka(tp: TopicPartition): TopicPartition {
+    return { topic: this.prefix + tp.topic, partition: tp.partition };
+  }
+
+  /** The SPEC name of a Kafka topic. */
+  private spec(kafkaTopic: string): string {
+    return kafkaTopic.slice(this.prefix.length);
+  }
 
   static async connect(options: KafkaConsumerOptions): Promise<KafkaLogConsumer> {
     const consumer = new Kafka.KafkaConsumer(
@@ -103,13 +120,13 @@ export class KafkaLogConsumer implements LogConsumer {
       ),
     );
     consumer.setDefaultConsumeTimeout(options.pollWaitMs ?? 200);
-    consumer.subscribe([...options.topics]);
+    consumer.subscribe(options.topics.map((t) => (options.topicPrefix ?? "") + t));
     return self;
   }
 
   /** Rebalances run one after another, in the order librdkafka reported them. */
   private rebalance(err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]): void {
-    const parts = assignment.map((a) => ({ topic: a.topic, partition: a.partition }));
+    const parts = assignment.map((a) => ({ topic: this.spec(a.topic), partition: a.partition }));
     const log = this.options.logger;
     this.rebalancing = this.rebalancing.then(async () => {
       try {
@@ -123,7 +140,7 @@ export class KafkaLogConsumer implements LogConsumer {
           }
           this.consumer.assign(
             assignment.map((a) => {
-              const offset = startOf.get(key(a));
+              const offset = startOf.get(`${this.spec(a.topic)}/${a.partition}`);
               return offset === undefined ? a : { topic: a.topic, partition: a.partition, offset };
             }),
           );
@@ -160,10 +177,11 @@ export class KafkaLogConsumer implements LogConsumer {
     const lag = new Map<string, number>();
     if (this.owning.size === 0 || !this.consumer.isConnected()) return lag;
     try {
-      for (const p of this.consumer.position([...this.owning.values()])) {
+      for (const p of this.consumer.position([...this.owning.values()].map((tp) => this.kafka(tp)))) {
         if (typeof p.offset !== "number" || p.offset < 0) continue;
         const { highOffset } = this.consumer.getWatermarkOffsets(p.topic, p.partition);
-        if (highOffset >= p.offset) lag.set(p.topic, (lag.get(p.topic) ?? 0) + highOffset - p.offset);
+        const topic = this.spec(p.topic);
+        if (highOffset >= p.offset) lag.set(topic, (lag.get(topic) ?? 0) + highOffset - p.offset);
       }
     } catch {
       // No statistics yet for a new partition: its lag is unknown for a few seconds.
@@ -180,14 +198,14 @@ export class KafkaLogConsumer implements LogConsumer {
     return Promise.all(
       partitions.map((p) => {
         try {
-          const { highOffset } = this.consumer.getWatermarkOffsets(p.topic, p.partition);
+          const { highOffset } = this.consumer.getWatermarkOffsets(this.prefix + p.topic, p.partition);
           if (typeof highOffset === "number" && highOffset >= 0)
             return Promise.resolve({ topic: p.topic, partition: p.partition, offset: highOffset });
         } catch {
           // not in the statistics yet
         }
         return new Promise<PartitionOffset>((resolve, reject) => {
-          this.consumer.queryWatermarkOffsets(p.topic, p.partition, 5000, (err, w) => {
+          this.consumer.queryWatermarkOffsets(this.prefix + p.topic, p.partition, 5000, (err, w) => {
             if (err)
               reject(
                 new LakehouseError("SERVICE_UNAVAILABLE", `kafka watermarks: ${err.message}`, { cause: err }),
@@ -208,9 +226,10 @@ export class KafkaLogConsumer implements LogConsumer {
           return reject(new LakehouseError("SERVICE_UNAVAILABLE", `kafka: ${err.message}`, { cause: err }));
         const out: ConsumedRecord[] = [];
         for (const m of messages) {
-          if (!this.owning.has(key(m))) continue;
+          const topic = this.spec(m.topic);
+          if (!this.owning.has(`${topic}/${m.partition}`)) continue;
           out.push({
-            topic: m.topic,
+            topic,
             partition: m.partition,
             offset: m.offset,
             timestamp: m.timestamp ?? 0,
@@ -229,7 +248,7 @@ export class KafkaLogConsumer implements LogConsumer {
       throw new LakehouseError("FENCED", `no longer owns ${lost.map(key).join(", ")}`, { context: { lost } });
     try {
       this.consumer.commitSync(
-        offsets.map((o) => ({ topic: o.topic, partition: o.partition, offset: o.offset })),
+        offsets.map((o) => ({ topic: this.prefix + o.topic, partition: o.partition, offset: o.offset })),
       );
     } catch (err) {
       const code = (err as { code?: number }).code ?? 0;
@@ -244,7 +263,7 @@ export class KafkaLogConsumer implements LogConsumer {
   committed(partitions: readonly TopicPartition[]): Promise<PartitionOffset[]> {
     return new Promise((resolve, reject) =>
       this.consumer.committed(
-        partitions.map((p) => ({ topic: p.topic, partition: p.partition })),
+        partitions.map((p) => this.kafka(p)),
         15_000,
         (err, result) => {
           // A partition the broker could not answer for comes back as an Error in its place
@@ -265,7 +284,7 @@ export class KafkaLogConsumer implements LogConsumer {
           else
             resolve(
               result.map((r) => ({
-                topic: r.topic,
+                topic: this.spec(r.topic),
                 partition: r.partition,
                 offset: typeof r.offset === "number" && r.offset >= 0 ? r.offset : -1,
               })),

@@ -18,15 +18,18 @@ export function pinoLogCreator(logger: Logger): logCreator {
     };
 }
 
-/** `retries`: kafkajs's own per-request retries (10 by default; a one-shot check passes 0). */
-export function kafkaClient(brokers: string[], clientId: string, logger: Logger, retries = 10): Kafka {
+/**
+ * `oneShot`: for commands that report what they see rather than wait (`lakehouse status`): two
+ * quick retries, a short request timeout, and no log lines of kafkajs's own.
+ */
+export function kafkaClient(brokers: string[], clientId: string, logger: Logger, oneShot = false): Kafka {
   return new Kafka({
     clientId,
     brokers,
-    logLevel: retries === 0 ? logLevel.NOTHING : logLevel.WARN,
+    logLevel: oneShot ? logLevel.NOTHING : logLevel.WARN,
     logCreator: pinoLogCreator(logger),
     connectionTimeout: 3000,
-    requestTimeout: retries === 0 ? 5000 : 30_000,
-    retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries },
+    requestTimeout: oneShot ? 5000 : 30_000,
+    retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: oneShot ? 2 : 10 },
   });
 }

@@ -220,7 +220,6 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
     const writer = await BronzeWriter.open(mkdtempSync(join(tmpdir(), "sink-work-")));
     const sink = new LakeSink({
       group: t.group,
-      topicPrefix: t.prefix,
       store: t.store,
       writer,
       rotation,
@@ -229,7 +228,8 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
     const consumer = await KafkaLogConsumer.connect({
       brokers,
       group: t.group,
-      topics: ALL_TOPICS.map((x) => t.prefix + x),
+      topicPrefix: t.prefix,
+      topics: [...ALL_TOPICS],
       handlers: sink.handlers,
       logger,
     });

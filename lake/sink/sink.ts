@@ -38,8 +38,6 @@ const flushSeconds = histogram("lake_sink_flush_seconds", "Write + upload + comm
 
 export interface SinkOptions {
   group: string;
-  /** Kafka topic names are this prefix + the SPEC names (tests and benchmarks use their own). */
-  topicPrefix?: string;
   store: ObjectStore;
   writer: BronzeWriter;
   rotation: RotationPolicy;
@@ -65,7 +63,7 @@ async function inParallel<T>(items: readonly T[], limit: number, fn: (item: T) =
 
 export class LakeSink {
   readonly stats: SinkStats = { consumed: 0, rows: 0, rejected: 0, files: 0, batches: 0 };
-  /** Keyed by Kafka topic; each batch is named by its lake table (the topic without the prefix). */
+  /** Keyed by topic, which is also the batch's lake table. */
   private readonly batches = new Map<string, TopicBatch>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private failure: Error | undefined;
@@ -118,7 +116,7 @@ export class LakeSink {
   }
 
   private newBatch(topic: string): TopicBatch {
-    return new TopicBatch(topic.slice((this.options.topicPrefix ?? "").length));
+    return new TopicBatch(topic);
   }
 
   /** Writes what every topic holds and waits for all of it to be committed. */
@@ -250,11 +248,8 @@ export class LakeSink {
       attempts: 6,
     });
     const { store, group, logger } = this.options;
-    const prefix = this.options.topicPrefix ?? "";
     await Promise.all(
-      committed.map((c) =>
-        removeUncommitted(store, group, c.topic.slice(prefix.length), c.partition, c.offset, logger),
-      ),
+      committed.map((c) => removeUncommitted(store, group, c.topic, c.partition, c.offset, logger)),
     );
   }
 }

@@ -21,7 +21,7 @@ export interface RunningSink {
 
 export async function startLakeSink(deps: SinkDeps, signal: AbortSignal): Promise<RunningSink> {
   const sink = new LakeSink(deps);
-  const topics = ALL_TOPICS.map((t) => (deps.topicPrefix ?? "") + t);
+  const topics = [...ALL_TOPICS];
   deps.logger.info(
     { lake: deps.store.uri, group: deps.group, rotation: deps.rotation },
     `lake sink: ${topics.join(", ")} -> ${deps.store.uri}`,

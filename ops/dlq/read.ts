@@ -18,11 +18,11 @@ export interface LetterSources {
 
 /** Every retained record of dlq.events. */
 async function topicLetters(brokers: string[], topicPrefix: string, logger: Logger): Promise<Letter[]> {
-  const topic = topicPrefix + DLQ_TOPIC;
-  const admin = await KafkaAdmin.connectOnce(brokers, logger);
+  const admin = await KafkaAdmin.connectOnce(brokers, logger, topicPrefix);
+  const topic = admin.kafkaTopic(DLQ_TOPIC);
   let parts;
   try {
-    parts = (await admin.partitionOffsets([topic])).get(topic) ?? [];
+    parts = (await admin.partitionOffsets([DLQ_TOPIC])).get(DLQ_TOPIC) ?? [];
   } finally {
     await admin.close();
   }

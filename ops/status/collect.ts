@@ -112,8 +112,6 @@ export async function collectStatus(o: StatusOptions): Promise<Status> {
     lake: null,
     problems: [],
   };
-  const kafkaNames = new Map(ALL_TOPICS.map((t) => [t, topicPrefix + t]));
-  const eventTopics = new Map(EVENT_TOPICS.map((t) => [t, topicPrefix + t]));
 
   /** Runs one server's part; a failure marks the server down and the part as not read. */
   const check = async (
@@ -141,6 +139,7 @@ export async function collectStatus(o: StatusOptions): Promise<Status> {
 
   // Kafka first: the stream's lag needs its end offsets.
   let ranges: Map<string, PartitionRange[]> | undefined;
+  const kafkaNames = new Map<string, string>();
   let sinkCommitted: PartitionOffset[] | undefined;
   const members = new Map<string, number>();
   const brokers = cfg.kafkaBrokers;
@@ -148,23 +147,25 @@ export async function collectStatus(o: StatusOptions): Promise<Status> {
     notConfigured("kafka", "KAFKA_BROKERS is not set (the embedded demo keeps its log in-process)");
   else
     await check("kafka", brokers.join(","), async () => {
-      const admin = await KafkaAdmin.connectOnce(brokers, o.logger);
+      const admin = await KafkaAdmin.connectOnce(brokers, o.logger, topicPrefix);
       try {
-        ranges = await admin.partitionOffsets([...kafkaNames.values()]);
+        ranges = await admin.partitionOffsets(ALL_TOPICS);
+        for (const t of ALL_TOPICS) kafkaNames.set(t, admin.kafkaTopic(t));
         sinkCommitted = await admin.groupOffsets(
           o.sinkGroup,
-          [...kafkaNames.values()].filter((t) => ranges!.has(t)),
+          ALL_TOPICS.filter((t) => ranges!.has(t)),
         );
         for (const group of [o.streamGroup, o.sinkGroup])
           members.set(group, (await admin.groupMembers(group)).members.length);
-        return `${ranges.size} of ${kafkaNames.size} topics`;
+        return `${ranges.size} of ${ALL_TOPICS.length} topics`;
       } finally {
         await admin.close();
       }
     });
   if (ranges) {
-    for (const [topic, kafkaTopic] of kafkaNames) {
-      const parts = ranges.get(kafkaTopic);
+    for (const topic of ALL_TOPICS) {
+      const parts = ranges.get(topic);
+      const kafkaTopic = kafkaNames.get(topic)!;
       if (!parts) {
         status.problems.push(`topic ${kafkaTopic} does not exist: run lakehouse topics create`);
         continue;
@@ -178,7 +179,7 @@ export async function collectStatus(o: StatusOptions): Promise<Status> {
       });
     }
     status.dead_letters.dlq_topic_records = status.topics.find((t) => t.topic === DLQ_TOPIC)?.records ?? 0;
-    const sinkLag = lagByTopic(kafkaNames, ranges, sinkCommitted ?? []);
+    const sinkLag = lagByTopic(ALL_TOPICS, ranges, sinkCommitted ?? []);
     status.groups.push({
       group: o.sinkGroup,
       stage: "sink",
@@ -214,7 +215,7 @@ export async function collectStatus(o: StatusOptions): Promise<Status> {
         status.dead_letters.late = await perTopic("late_events");
         if (ranges) {
           const lag = lagByTopic(
-            eventTopics,
+            EVENT_TOPICS,
             ranges,
             offsets.rows.map((r) => ({
               topic: r.topic,

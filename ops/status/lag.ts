@@ -21,12 +21,9 @@ export interface TopicLag {
   expired: number;
 }
 
-/**
- * `topics` maps SPEC names to Kafka names (the prefix is added in one place, by the caller).
- * A topic missing from `ranges` does not exist and is left out.
- */
+/** By SPEC name throughout. A topic missing from `ranges` does not exist and is left out. */
 export function lagByTopic(
-  topics: ReadonlyMap<string, string>,
+  topics: readonly string[],
   ranges: ReadonlyMap<string, readonly PartitionRange[]>,
   committed: readonly PartitionOffset[],
 ): TopicLag[] {
@@ -34,12 +31,12 @@ export function lagByTopic(
     committed.filter((c) => c.offset >= 0).map((c) => [`${c.topic}/${c.partition}`, c.offset]),
   );
   const out: TopicLag[] = [];
-  for (const [topic, kafkaTopic] of topics) {
-    const parts = ranges.get(kafkaTopic);
+  for (const topic of topics) {
+    const parts = ranges.get(topic);
     if (!parts) continue;
     const row: TopicLag = { topic, partitions: parts.length, lag: 0, uncommitted: 0, expired: 0 };
     for (const p of parts) {
-      const at = next.get(`${kafkaTopic}/${p.partition}`);
+      const at = next.get(`${topic}/${p.partition}`);
       if (at === undefined) row.uncommitted++;
       const from = at === undefined ? p.low : Math.max(at, p.low);
       if (at !== undefined && at < p.low) row.expired += p.low - at;

@@ -6,6 +6,7 @@
  * lost a shard, or that is behind what was committed, is refused with FENCED and nothing it
  * computed lands.
  */
+import { EVENT_TOPICS } from "../../core/events/topics.ts";
 import type { Sql, SqlClient } from "../../core/db/sql.ts";
 import { LakehouseError } from "../../core/errors.ts";
 import type { BatchOutput } from "../operators/output.ts";
@@ -14,7 +15,7 @@ import { replayStateLog, type StateLogPosition, type StateWrite } from "../opera
 import { writeOutput } from "./write-output.ts";
 
 export interface OffsetRange {
-  /** The Kafka topic name (with any deployment prefix). */
+  /** The SPEC topic name (the consumer adapter strips any deployment prefix). */
   topic: string;
   partition: number;
   /** Next offset before this batch (the precondition) and after it. */
@@ -27,7 +28,7 @@ export interface LoadedShard {
   state: ShardState;
   /** Where the shard's state log stands, for the next commit's write. */
   position: StateLogPosition;
-  /** Kafka topic -> next offset; absent when nothing was committed yet. */
+  /** Topic -> next offset; absent when nothing was committed yet. */
   offsets: Map<string, number>;
   /** Set after `lakehouse stream rebuild`: only rows at or after this time are written. */
   writeFrom: number | undefined;
@@ -150,4 +151,22 @@ async function writeState(tx: SqlClient, group: string, { shard, state }: ShardC
       [group, shard, state.seq, state.bodies[0]],
     );
   }
+}
+
+/**
+ * Offsets written before the consumer adapter took over the topic prefix were stored under the
+ * Kafka names (`<prefix>transactions`); a worker started with that prefix renames its group's
+ * rows once, so it carries on from them instead of replaying from the oldest record (which
+ * would add every delta again).
+ */
+export async function adoptPrefixedOffsets(sql: Sql, group: string, prefix: string): Promise<number> {
+  if (prefix === "") return 0;
+  // Only a prefixed SPEC name becomes its SPEC name: with prefix "t", "transactions" stays.
+  const r = await sql.query(
+    `UPDATE stream_offsets SET topic = substr(topic, length($2) + 1)
+     WHERE group_id = $1 AND left(topic, length($2)) = $2
+       AND substr(topic, length($2) + 1) = ANY($3::text[]) AND NOT topic = ANY($3::text[])`,
+    [group, prefix, [...EVENT_TOPICS]],
+  );
+  return r.rowCount;
 }

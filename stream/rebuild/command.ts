@@ -8,10 +8,10 @@ import { LakehouseError } from "../../core/errors.ts";
 import { STREAM_GROUP } from "../../core/eventlog/groups.ts";
 import { KafkaAdmin } from "../../core/eventlog/kafka-admin.ts";
 import { EVENT_TOPICS } from "../../core/events/topics.ts";
-import { componentLogger } from "../../core/logger.ts";
+import { reportLogger } from "../../core/logger.ts";
 import { rebuild } from "./rebuild.ts";
 
-const log = componentLogger("stream");
+const log = reportLogger("stream");
 
 export async function streamRebuild(args: string[]): Promise<number> {
   const flags = parseFlags(args, {
@@ -36,12 +36,12 @@ export async function streamRebuild(args: string[]): Promise<number> {
       "KAFKA_BROKERS and DATABASE_URL must be set: a rebuild checks the group in Kafka and rewrites Postgres",
     );
   const prefix = topicPrefixOf(flags);
-  const admin = await KafkaAdmin.connectOnce(brokers, log);
+  const admin = await KafkaAdmin.connectOnce(brokers, log, prefix);
   let members: string[];
   let retained;
   try {
     members = (await admin.groupMembers(flags.group)).members;
-    retained = await admin.partitionOffsets(EVENT_TOPICS.map((t) => prefix + t));
+    retained = await admin.partitionOffsets(EVENT_TOPICS);
   } finally {
     await admin.close();
   }

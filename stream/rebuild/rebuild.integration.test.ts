@@ -87,9 +87,8 @@ describe.skipIf(!up)("stream rebuild on the real Kafka and Postgres", () => {
   });
 
   const tables = async () => sorted(await streamTables(schema.sql, { sessionsEndBefore: ds.closedBefore }));
-  const worker = () =>
-    startWorker({ sql: schema.sql, brokers, prefix, group, owner: "rebuild", dlq: producer, logger });
-  const ends = () => endOffsets(prefix, ds.lines);
+  const worker = () => startWorker({ sql: schema.sql, brokers, prefix, group, owner: "rebuild", logger });
+  const ends = () => endOffsets(ds.lines);
 
   it(
     "recomputes the rows from the point in time, leaves the rows before it, and refuses while a worker runs",

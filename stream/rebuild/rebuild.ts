@@ -26,7 +26,7 @@ export interface RebuildRequest {
   group: string;
   /** Any instant: the rebuild starts at the hour that holds it (hourly tables stay whole). */
   fromMs: number;
-  /** Kafka topic -> its partitions' retained ranges, for the retention check. */
+  /** Topic -> its partitions' retained ranges, for the retention check. */
   retained: ReadonlyMap<string, readonly PartitionRange[]>;
   /** Members of the group Kafka sees now. */
   members: readonly string[];

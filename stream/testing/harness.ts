@@ -12,9 +12,8 @@ import { pgSql, type Sql } from "../../core/db/sql.ts";
 import { retry } from "../../core/retry.ts";
 import { KafkaAdmin } from "../../core/eventlog/kafka-admin.ts";
 import { KafkaLogConsumer } from "../../core/eventlog/kafka-consumer.ts";
-import type { KafkaProducer } from "../../core/eventlog/kafka-producer.ts";
+import { KafkaProducer } from "../../core/eventlog/kafka-producer.ts";
 import { partitionFor } from "../../core/eventlog/partitioner.ts";
-import type { LogProducer } from "../../core/eventlog/port.ts";
 import type { Logger } from "../../core/logger.ts";
 import { generate, simulatorFor } from "../../ingest/generate.ts";
 import { FileOutput } from "../../ingest/outputs.ts";
@@ -183,12 +182,12 @@ export async function produceLines(
   }
 }
 
-/** Records produced per (topic, partition): what the group must reach. */
-export function endOffsets(prefix: string, lines: readonly string[]): Map<string, number> {
+/** Records produced per (topic, partition), by SPEC name: what the group must reach. */
+export function endOffsets(lines: readonly string[]): Map<string, number> {
   const ends = new Map<string, number>();
   for (const line of lines) {
     const e = JSON.parse(line) as { topic: string; key: string };
-    const k = `${prefix}${e.topic}/${partitionFor(e.key, PARTITIONS)}`;
+    const k = `${e.topic}/${partitionFor(e.key, PARTITIONS)}`;
     ends.set(k, (ends.get(k) ?? 0) + 1);
   }
   return ends;
@@ -247,20 +246,24 @@ export async function startWorker(options: {
   prefix: string;
   group: string;
   owner: string;
-  dlq: LogProducer;
   logger: Logger;
   batchSize?: number;
   idleMs?: number;
 }): Promise<RunningWorker> {
   const products = await ProductCache.load(options.sql);
+  // Dead letters go to the prefixed dlq.events, as `stream run --topic-prefix` sends them.
+  const dlq = await KafkaProducer.connect({
+    brokers: options.brokers,
+    topicPrefix: options.prefix,
+    logger: options.logger,
+  });
   const worker = new StreamWorker(
     options.sql,
     products,
-    options.dlq,
+    dlq,
     {
       ...DEFAULT_STREAM_OPTIONS,
       group: options.group,
-      topicPrefix: options.prefix,
       owner: options.owner,
       sessions: DEFAULT_SESSION_RULES,
       idleMs: options.idleMs ?? 2000,
@@ -271,6 +274,7 @@ export async function startWorker(options: {
   const consumer = await KafkaLogConsumer.connect({
     brokers: options.brokers,
     group: options.group,
+    topicPrefix: options.prefix,
     topics: worker.topics,
     handlers: worker.handlers,
     logger: options.logger,
@@ -285,6 +289,7 @@ export async function startWorker(options: {
         await running;
       } finally {
         await consumer.close();
+        await dlq.close();
       }
     },
   };
