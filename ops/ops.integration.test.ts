@@ -5,7 +5,6 @@
  * timeout and still reports the rest. `lakehouse dlq`: lists the letters of both sources, shows
  * one, refuses to replay one still invalid, replays the corrected one once.
  */
-import { spawn } from "node:child_process";
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,6 +32,7 @@ import {
   type TestSchema,
 } from "../stream/testing/harness.ts";
 import { dlqRecord } from "../ingest/edge.ts";
+import { runCli } from "../cli/testing/run-cli.ts";
 import type { Letter } from "./dlq/letters.ts";
 import type { Status } from "./status/collect.ts";
 
@@ -40,26 +40,7 @@ const up = (await requireServer("kafka")) && (await requireServer("postgres")) &
 const servers = localServers();
 const brokers = servers.kafkaBrokers;
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "warn" });
-const ROOT = new URL("..", import.meta.url).pathname;
 const run = randomBytes(3).toString("hex");
-
-function lakehouse(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["bin/lakehouse.mjs", ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_LEVEL: "warn", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    child.on("exit", (code) => resolve({ code, out, err }));
-  });
-}
 
 describe.skipIf(!up)("lakehouse status and dlq on the real servers", () => {
   let ds: Dataset;
@@ -138,7 +119,7 @@ describe.skipIf(!up)("lakehouse status and dlq on the real servers", () => {
         })),
       });
 
-      const result = await lakehouse(
+      const result = await runCli(
         ["status", "--json", "--stream-group", streamGroup, "--sink-group", sinkGroup],
         env,
       );
@@ -206,7 +187,7 @@ describe.skipIf(!up)("lakehouse status and dlq on the real servers", () => {
       expect(s.batch_runs).toEqual([]);
 
       // The same figures for a person.
-      const text = await lakehouse(["status", "--stream-group", streamGroup, "--sink-group", sinkGroup], env);
+      const text = await runCli(["status", "--stream-group", streamGroup, "--sink-group", sinkGroup], env);
       expect(text.out).toContain(
         `group ${streamGroup} (stream, offsets in postgres): 0 members, lag ${more.length.toLocaleString("en-US")}`,
       );
@@ -218,7 +199,7 @@ describe.skipIf(!up)("lakehouse status and dlq on the real servers", () => {
     { timeout: 60_000 },
     async () => {
       const started = Date.now();
-      const result = await lakehouse(["status", "--json", "--timeout", "3s"], {
+      const result = await runCli(["status", "--json", "--timeout", "3s"], {
         ...env,
         KAFKA_BROKERS: "127.0.0.1:1",
       });
@@ -245,7 +226,7 @@ describe.skipIf(!up)("lakehouse status and dlq on the real servers", () => {
       const letter = dlqRecord("refunds", JSON.stringify(bad), "amount: expected a positive amount");
       await producer.send([{ ...letter, topic: prefix + letter.topic }]);
 
-      const listed = await lakehouse(["dlq", "list", "--json"], env);
+      const listed = await runCli(["dlq", "list", "--json"], env);
       expect(listed.code, listed.err).toBe(0);
       const { letters } = JSON.parse(listed.out) as { letters: Letter[] };
       const edge = letters.find((l) => l.source === "topic" && l.original_topic === "refunds")!;
@@ -261,32 +242,29 @@ describe.skipIf(!up)("lakehouse status and dlq on the real servers", () => {
       // The stream's letter is also on the topic (its at-least-once copy).
       expect(letters.filter((l) => l.source === "topic" && l.payload === brokenPayload)).not.toHaveLength(0);
 
-      const filtered = await lakehouse(
-        ["dlq", "list", "--json", "--source", "stream", "--reason", "JSON"],
-        env,
-      );
+      const filtered = await runCli(["dlq", "list", "--json", "--source", "stream", "--reason", "JSON"], env);
       expect((JSON.parse(filtered.out) as { letters: Letter[] }).letters.map((l) => l.id)).toEqual([
         streamDead.id,
       ]);
 
-      const shown = await lakehouse(["dlq", "show", edge.id], env);
+      const shown = await runCli(["dlq", "show", edge.id], env);
       expect(JSON.parse(shown.out)).toMatchObject({ id: edge.id, payload: bad, replay: null });
 
       const before = await watermarks(admin, [`${prefix}refunds`]);
-      const invalid = await lakehouse(["dlq", "replay", edge.id], env);
+      const invalid = await runCli(["dlq", "replay", edge.id], env);
       expect(invalid.code).toBe(1);
       expect(invalid.err.trim()).toMatch(
         new RegExp(`^lakehouse: ${edge.id}: invalid: still refused by the edge: amount`),
       );
-      const notJson = await lakehouse(["dlq", "replay", streamDead.id], env);
+      const notJson = await runCli(["dlq", "replay", streamDead.id], env);
       expect(notJson.err).toContain("the payload is not JSON");
 
       const fixed = join(env.DATA_DIR!, "fixed.json");
       writeFileSync(fixed, JSON.stringify({ ...bad, amount: 5 }));
-      const replayed = await lakehouse(["dlq", "replay", edge.id, "--edit", fixed], env);
+      const replayed = await runCli(["dlq", "replay", edge.id, "--edit", fixed], env);
       expect(replayed.code, replayed.err).toBe(0);
       expect(replayed.out).toContain(`${edge.id}: sent: sent to refunds (edited)`);
-      const again = await lakehouse(["dlq", "replay", edge.id, "--edit", fixed, "--json"], env);
+      const again = await runCli(["dlq", "replay", edge.id, "--edit", fixed, "--json"], env);
       expect(again.code).toBe(1);
       expect(JSON.parse(again.out)).toMatchObject({
         outcomes: [{ id: edge.id, status: "refused", detail: expect.stringMatching(/^already replayed/) }],
@@ -299,7 +277,7 @@ describe.skipIf(!up)("lakehouse status and dlq on the real servers", () => {
       expect(arrived.map((r) => JSON.parse(r.value.toString()) as object)).toEqual([{ ...bad, amount: 5 }]);
       expect(arrived[0]!.key).toBe(bad.user_id);
 
-      const usage = await lakehouse(["dlq", "replay"], env);
+      const usage = await runCli(["dlq", "replay"], env);
       expect(usage.code).toBe(1);
       expect(usage.err.trim().split("\n")).toHaveLength(1);
     },

@@ -4,12 +4,12 @@
  * independent recomputation; a row before the point is left exactly as it was; and the
  * rebuild is refused while a worker of the group runs.
  */
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../../cli/testing/run-cli.ts";
 import { KafkaAdmin } from "../../core/eventlog/kafka-admin.ts";
 import { KafkaProducer } from "../../core/eventlog/kafka-producer.ts";
 import { localServers, requireServer } from "../../core/local-servers.ts";
@@ -33,24 +33,11 @@ const up = (await requireServer("kafka")) && (await requireServer("postgres"));
 const servers = localServers();
 const brokers = servers.kafkaBrokers;
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "warn" });
-const ROOT = new URL("../..", import.meta.url).pathname;
 const run = randomBytes(3).toString("hex");
 const FROM = "2026-11-01T12:00:00.000Z";
 
-function rebuildCli(args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; out: string; err: string }>((resolve) => {
-    const child = spawn(process.execPath, ["bin/lakehouse.mjs", "stream", "rebuild", ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", LOG_LEVEL: "warn", ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (c: Buffer) => (out += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (err += c.toString()));
-    child.on("exit", (code) => resolve({ code, out, err }));
-  });
-}
+const rebuildCli = (args: string[], env: Record<string, string>) =>
+  runCli(["stream", "rebuild", ...args], env);
 
 describe.skipIf(!up)("stream rebuild on the real Kafka and Postgres", () => {
   let ds: Dataset;
