@@ -82,14 +82,14 @@ export async function topicsCreate(args: string[]): Promise<number> {
     partitions: parseNumber("partitions", flags.partitions, { min: 1, max: 10_000 }),
     retentionDays: parseNumber("retention-days", flags["retention-days"], { min: 1 }),
     maxMessageBytes: parseNumber("max-message-bytes", flags["max-message-bytes"], { min: 1024 }),
-    prefix: topicPrefixOf(flags),
   };
-  const admin = await KafkaAdmin.connect(kafkaBrokers(), log);
+  const prefix = topicPrefixOf(flags);
+  const admin = await KafkaAdmin.connect(kafkaBrokers(), log, prefix);
   try {
     const result = await createTopics(admin, options);
     log.info(
-      { created: result.created, existing: result.existing },
-      `topics: ${result.created.length} created, ${result.existing.length} already there`,
+      { prefix, created: result.created, existing: result.existing },
+      `topics${prefix ? ` under ${prefix}` : ""}: ${result.created.length} created, ${result.existing.length} already there`,
     );
     return 0;
   } finally {

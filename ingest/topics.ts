@@ -12,8 +12,6 @@ export interface TopicOptions {
   partitions: number;
   retentionDays: number;
   maxMessageBytes: number;
-  /** Kafka names are this prefix + the SPEC names (as `--topic-prefix` of every command). */
-  prefix?: string;
 }
 
 export const DEFAULT_TOPIC_OPTIONS: TopicOptions = {
@@ -24,7 +22,7 @@ export const DEFAULT_TOPIC_OPTIONS: TopicOptions = {
 
 export function topicSpecs(options: TopicOptions): TopicSpec[] {
   return ALL_TOPICS.map((topic) => ({
-    topic: (options.prefix ?? "") + topic,
+    topic,
     partitions: options.partitions,
     // The DLQ is kept longer: it is read by people, days after the fact.
     retentionMs: (topic === DLQ_TOPIC ? 4 : 1) * options.retentionDays * 86_400_000,

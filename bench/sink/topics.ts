@@ -16,8 +16,8 @@ export async function producedTopics(
   logger: Logger,
 ): Promise<{ prefix: string; produced: number }> {
   const prefix = `bench-${randomBytes(3).toString("hex")}.`;
-  const admin = await KafkaAdmin.connect(brokers, logger);
-  await admin.createTopics(topicSpecs(DEFAULT_TOPIC_OPTIONS).map((s) => ({ ...s, topic: prefix + s.topic })));
+  const admin = await KafkaAdmin.connect(brokers, logger, prefix);
+  await admin.createTopics(topicSpecs(DEFAULT_TOPIC_OPTIONS));
   await admin.close();
   const producer = await KafkaProducer.connect({ brokers, logger });
   let produced = 0;

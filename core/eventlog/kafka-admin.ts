@@ -27,10 +27,7 @@ async function answered<T>(what: string, ask: () => Promise<T>): Promise<T> {
 }
 
 export class KafkaAdmin implements LogAdmin {
-  /**
-   * `prefix` applies to the reading methods (offsets, groups): they take and return SPEC
-   * names. createTopics and describeTopics take the Kafka names they are given.
-   */
+  /** Every method takes and returns SPEC names; `prefix` is added to them for Kafka here only. */
   private constructor(
     private readonly admin: Admin,
     private readonly prefix = "",
@@ -41,7 +38,7 @@ export class KafkaAdmin implements LogAdmin {
     return this.prefix + topic;
   }
 
-  static async connect(brokers: string[], logger: Logger): Promise<KafkaAdmin> {
+  static async connect(brokers: string[], logger: Logger, prefix = ""): Promise<KafkaAdmin> {
     const admin = kafkaClient(brokers, "lakehouse-admin", logger).admin();
     await retry(() => admin.connect(), {
       what: `kafka at ${brokers.join(",")}`,
@@ -49,7 +46,7 @@ export class KafkaAdmin implements LogAdmin {
       retriable: () => true,
       maxDelayMs: 10_000,
     });
-    return new KafkaAdmin(admin);
+    return new KafkaAdmin(admin, prefix);
   }
 
   /**
@@ -79,10 +76,10 @@ export class KafkaAdmin implements LogAdmin {
   }
 
   private async readPartitionOffsets(topics: readonly string[]): Promise<Map<string, PartitionRange[]>> {
-    const existing = await this.describeTopics(topics.map((t) => this.kafkaTopic(t)));
+    const existing = await this.describeTopics(topics);
     const result = new Map<string, PartitionRange[]>();
     for (const topic of topics) {
-      if (!existing.has(this.kafkaTopic(topic))) continue;
+      if (!existing.has(topic)) continue;
       const offsets = await this.admin.fetchTopicOffsets(this.kafkaTopic(topic));
       result.set(
         topic,
@@ -117,11 +114,11 @@ export class KafkaAdmin implements LogAdmin {
 
   async describeTopics(topics: readonly string[]): Promise<Map<string, number>> {
     const existing = new Set(await this.admin.listTopics());
-    const wanted = topics.filter((t) => existing.has(t));
+    const wanted = topics.map((t) => this.kafkaTopic(t)).filter((t) => existing.has(t));
     const result = new Map<string, number>();
     if (wanted.length === 0) return result;
     const metadata = await this.admin.fetchTopicMetadata({ topics: wanted });
-    for (const t of metadata.topics) result.set(t.name, t.partitions.length);
+    for (const t of metadata.topics) result.set(t.name.slice(this.prefix.length), t.partitions.length);
     return result;
   }
 
@@ -132,7 +129,7 @@ export class KafkaAdmin implements LogAdmin {
       await this.admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((s) => ({
-          topic: s.topic,
+          topic: this.kafkaTopic(s.topic),
           numPartitions: s.partitions,
           replicationFactor: -1, // the broker's default.replication.factor
           configEntries: [
@@ -146,7 +143,7 @@ export class KafkaAdmin implements LogAdmin {
     return { created: missing.map((s) => s.topic), existing: [...existing.keys()] };
   }
 
-  /** Deletes the topics whose names start with `prefix` (tests and benchmarks clean up after themselves). */
+  /** Deletes the Kafka topics whose names start with `prefix` (tests and benchmarks clean up after themselves). */
   async deleteTopicsWithPrefix(prefix: string): Promise<string[]> {
     if (prefix.length === 0) throw new Error("refusing to delete every topic");
     const topics = (await this.admin.listTopics()).filter((t) => t.startsWith(prefix));

@@ -173,10 +173,8 @@ describe.skipIf(!up)("lake sink on the real Kafka and MinIO", () => {
   const fresh = async () => {
     const id = randomBytes(4).toString("hex");
     const prefix = `sinktest-${run}-${id}.`;
-    const lakehouseAdmin = await KafkaAdmin.connect(brokers, logger);
-    await lakehouseAdmin.createTopics(
-      topicSpecs(DEFAULT_TOPIC_OPTIONS).map((s) => ({ ...s, topic: prefix + s.topic })),
-    );
+    const lakehouseAdmin = await KafkaAdmin.connect(brokers, logger, prefix);
+    await lakehouseAdmin.createTopics(topicSpecs(DEFAULT_TOPIC_OPTIONS));
     await lakehouseAdmin.close();
     const store = new S3Store(BUCKET, `test-${id}`, { ...servers.s3 }, logger);
     stores.push(store);

@@ -151,11 +151,11 @@ export async function seededDataset(
 }
 
 export async function createTopics(brokers: string[], prefix: string, logger: Logger): Promise<void> {
-  const admin = await KafkaAdmin.connect(brokers, logger);
+  const admin = await KafkaAdmin.connect(brokers, logger, prefix);
   try {
     // A broker that has just started may answer "does not host this topic-partition" for a
     // moment (seen when these tests ran right after services:start); kafkajs marks it retriable.
-    const specs = topicSpecs(DEFAULT_TOPIC_OPTIONS).map((s) => ({ ...s, topic: prefix + s.topic }));
+    const specs = topicSpecs(DEFAULT_TOPIC_OPTIONS);
     await retry(() => admin.createTopics(specs), {
       what: "kafka (creating test topics)",
       logger,
