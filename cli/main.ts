@@ -38,7 +38,8 @@ export const commands: Record<string, Command> = {
   "stream run": {
     summary:
       "stream worker: event-time operators over the event topics into Postgres, exactly once; [--group stream-processor] " +
-      "[--lateness 2m] [--idle 30s] [--batch-size 20000] [--instance-id ID] [--metrics-port 9464] [--max-restarts 5]",
+      "[--lateness 2m] [--idle 30s] [--batch-size 20000] [--instance-id ID] [--metrics-port 9464] [--max-restarts 5] " +
+      "[--products-refresh 10m] [--topic-prefix P]",
     run: async (args) => (await import("../stream/commands.ts")).streamRun(args),
   },
   "stream rebuild": {

@@ -39,6 +39,7 @@ export async function streamRun(args: string[]): Promise<number> {
     ...metricsFlags(9464),
     "max-restarts": { type: "string", default: "5" },
     "snapshot-log-bytes": { type: "string", default: String(d.snapshotLogBytes) },
+    "products-refresh": { type: "string", default: `${d.productRefreshMs / 60_000}m` },
   });
   const cfg = config();
   if (!cfg.kafkaBrokers)
@@ -65,6 +66,7 @@ export async function streamRun(args: string[]): Promise<number> {
     sessions: DEFAULT_SESSION_RULES,
     retryDelaysMs: d.retryDelaysMs,
     snapshotLogBytes: parseNumber("snapshot-log-bytes", flags["snapshot-log-bytes"], { min: 0 }),
+    productRefreshMs: parseDuration("products-refresh", flags["products-refresh"]),
   };
   log.info({ database: redactUrl(databaseUrl), topicPrefix, ...options }, "stream worker starting");
   return runService({

@@ -245,4 +245,40 @@ describe("stream worker on the in-process log and PGlite", { timeout: 120_000 },
     expect(sales.rows[0]!.n).toBe(4);
     await sql.close();
   });
+
+  it("sells a product added to the catalogue mid-run under its category from its first sale", async () => {
+    const { sql, log } = await setup();
+    const run = await worker(sql, log, "catalogue");
+    // Added after the worker loaded the dimension, as a shop adds a product while the stream runs.
+    const fresh = randomUUID();
+    await sql.query(
+      "INSERT INTO products (product_id, name, category, price, inventory) VALUES ($1, 'new', 'Brand New', 12.5, 9)",
+      [fresh],
+    );
+    const user = randomUUID();
+    const sale = (product: string) => ({
+      transaction_id: randomUUID(),
+      user_id: user,
+      session_id: null,
+      timestamp: "2026-11-10T10:00:00.000Z",
+      products: [{ product_id: product, quantity: 2, price: 12.5 }],
+      total_amount: 25,
+      payment_method: "paypal",
+      country: "UK",
+    });
+    const txs = [sale(fresh), sale(randomUUID())]; // the second names no product of the catalogue
+    for (const t of txs)
+      log.enqueue({ topic: "transactions", key: user, value: Buffer.from(JSON.stringify(t)) });
+    const ends = endOffsets(txs.map((t) => JSON.stringify({ topic: "transactions", key: user, value: t })));
+    await waitFor("the worker", () => caughtUp(sql, DEFAULT_STREAM_OPTIONS.group, ends, false), 30_000);
+    await run.stop();
+    const sales = await sql.query<{ category: string; revenue: string; units: number }>(
+      "SELECT category, revenue::text AS revenue, units FROM sales_metrics ORDER BY category",
+    );
+    expect(sales.rows).toEqual([
+      { category: "Brand New", revenue: "25.00", units: 2 },
+      { category: "unknown", revenue: "25.00", units: 2 },
+    ]);
+    await sql.close();
+  });
 });

@@ -35,7 +35,8 @@ import { faultPoint } from "../core/faults.ts";
 import type { Logger } from "../core/logger.ts";
 import { counter, gauge, histogram } from "../core/metrics.ts";
 import { retry, sleep } from "../core/retry.ts";
-import type { Products } from "./operators/minute-metrics.ts";
+import { unknownProductIds } from "./operators/product-ids.ts";
+import type { ProductCache } from "./postgres/products.ts";
 import { BatchOutput, MINUTE, mergeOutputs, windowOf } from "./operators/output.ts";
 import { outputFrom } from "./rebuild/output-from.ts";
 import {
@@ -90,6 +91,8 @@ export interface StreamOptions {
   retryDelaysMs: readonly number[];
   /** State log bytes a shard writes before a snapshot may replace them (state-log.ts). */
   snapshotLogBytes?: number;
+  /** How often the product dimension is reloaded whole (new products are looked up at once). */
+  productRefreshMs?: number;
   clock?: () => number;
 }
 
@@ -101,6 +104,7 @@ export const DEFAULT_STREAM_OPTIONS = {
   batchSize: 20_000,
   retryDelaysMs: [1000, 2000, 4000],
   snapshotLogBytes: DEFAULT_STATE_LOG_LIMITS.minLogBytes,
+  productRefreshMs: 10 * MINUTE,
 } as const;
 
 interface Shard {
@@ -168,7 +172,7 @@ export class StreamWorker {
 
   constructor(
     private readonly sql: Sql,
-    private readonly products: Products,
+    private readonly products: ProductCache,
     private readonly dlq: LogProducer,
     private readonly options: StreamOptions,
     private readonly logger: Logger,
@@ -286,6 +290,7 @@ export class StreamWorker {
         lagGauge.set({ topic: table }, n);
       }
     }
+    await this.lookUpProducts(records);
     const byShard = new Map<number, ConsumedRecord[]>();
     for (const r of records) {
       let list = byShard.get(r.partition);
@@ -476,6 +481,32 @@ export class StreamWorker {
     if (current) for (const o of offsets) shard.next.set(o.topic, o.to);
     const state = current ? this.takeStateWrite(shard) : undefined;
     return { shard, basis, starts, raw, records, offsets, out, state, lag };
+  }
+
+  /**
+   * Products the poll's transactions and cart events name that the cache does not hold are
+   * looked up first, so a product added to the catalogue after this worker started is sold
+   * under its category from its first sale (and not under "unknown" until a restart).
+   */
+  private async lookUpProducts(records: readonly ConsumedRecord[]): Promise<void> {
+    const refreshing = this.products.refreshIfDue(
+      this.options.productRefreshMs ?? DEFAULT_STREAM_OPTIONS.productRefreshMs,
+    );
+    refreshing?.catch((err: unknown) =>
+      this.logger.warn({ err: (err as Error).message }, "product dimension not reloaded; trying again later"),
+    );
+    const unknown = new Set<string>();
+    const known = (id: string) => this.products.get(id) !== undefined;
+    for (const r of records)
+      if (r.value !== null && (r.topic === "transactions" || r.topic === "cart_events"))
+        unknownProductIds(r.value, known, unknown);
+    if (unknown.size === 0) return;
+    const found = await retry(() => this.products.resolve(unknown), {
+      what: "postgres (looking up new products)",
+      logger: this.logger,
+      maxDelayMs: 10_000,
+    });
+    if (found > 0) this.logger.info({ found }, `loaded ${found} products added since the last load`);
   }
 
   /**
