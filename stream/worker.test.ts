@@ -27,6 +27,7 @@ import {
   waitFor,
   type Dataset,
 } from "./testing/harness.ts";
+import { hostileCorpus } from "../ingest/testing/hostile.ts";
 import { DEFAULT_STREAM_OPTIONS, StreamWorker } from "./worker.ts";
 
 const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "warn" });
@@ -237,7 +238,10 @@ describe("stream worker on the in-process log and PGlite", { timeout: 120_000 },
     );
     expect(dead.rows).toHaveLength(1);
     expect(dead.rows[0]!.reason).toMatch(/after 3 retries: poisoned row/);
-    expect(dead.rows[0]!.record).toMatchObject({ retry_count: 3, event_id: txs[1]!.transaction_id });
+    expect(JSON.parse(dead.rows[0]!.record)).toMatchObject({
+      retry_count: 3,
+      event_id: txs[1]!.transaction_id,
+    });
     const dlqTopic = log.partitionsOf("dlq.events").flat();
     expect(dlqTopic).toHaveLength(1);
     // The records around it are counted once each.
@@ -279,6 +283,45 @@ describe("stream worker on the in-process log and PGlite", { timeout: 120_000 },
       { category: "Brand New", revenue: "25.00", units: 2 },
       { category: "unknown", revenue: "25.00", units: 2 },
     ]);
+    await sql.close();
+  });
+
+  it("takes the hostile corpus straight from the topics: each refused case a dead letter, the rest once", async () => {
+    const { sql, log } = await setup();
+    const corpus = hostileCorpus();
+    const key = "9b2f4d52-5a43-4c3a-9a53-0a4f36a2f003";
+    for (const c of corpus) log.enqueue({ topic: c.topic, key, value: c.bytes });
+    const run = await worker(sql, log, "hostile");
+    const ends = new Map<string, number>();
+    for (const c of corpus) {
+      const k = `${c.topic}/${partitionFor(key, log.partitionsOf(c.topic).length)}`;
+      ends.set(k, (ends.get(k) ?? 0) + 1);
+    }
+    await waitFor("the worker", () => caughtUp(sql, DEFAULT_STREAM_OPTIONS.group, ends, false), 100_000);
+    await run.stop();
+    // Past the edge, size is Kafka's to bound (1 MiB a record): an oversized but valid event is taken.
+    const refusedHere = corpus.filter((c) => !c.expect.accepted && !c.name.endsWith(" oversized"));
+    const dead = await sql.query<{ reason: string }>("SELECT reason FROM stream_dead_letters");
+    expect(dead.rows).toHaveLength(refusedHere.length);
+    const reasons = new Map<string, number>();
+    for (const d of dead.rows) {
+      const field = d.reason.split(":")[0]!;
+      reasons.set(field, (reasons.get(field) ?? 0) + 1);
+    }
+    const expected = new Map<string, number>();
+    for (const c of refusedHere)
+      if (!c.expect.accepted) expected.set(c.expect.field, (expected.get(c.expect.field) ?? 0) + 1);
+    expect(Object.fromEntries(reasons)).toEqual(Object.fromEntries(expected));
+    const ops = await sql.query<{ events: number; dlq: number; late: number; duplicates: number }>(
+      "SELECT sum(events)::int AS events, sum(dlq)::int AS dlq, sum(late)::int AS late, sum(duplicates)::int AS duplicates FROM operational_metrics",
+    );
+    expect(ops.rows[0]).toEqual({
+      events: corpus.length,
+      dlq: refusedHere.length,
+      late: 0,
+      duplicates: corpus.filter((c) => c.duplicateOf !== undefined).length,
+    });
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     await sql.close();
   });
 });

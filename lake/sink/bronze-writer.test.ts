@@ -3,6 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EVENT_TOPICS } from "../../core/events/topics.ts";
+import { hostileCorpus } from "../../ingest/testing/hostile.ts";
 import { BronzeWriter, type WriteResult } from "./bronze-writer.ts";
 import { TopicBatch, type SinkRecord } from "./topic-batch.ts";
 
@@ -165,5 +167,32 @@ describe("BronzeWriter", () => {
     expect(Buffer.from(rows[1]!.payload as string, "base64").toString()).toBe("garbage");
     expect(rows[1]!.error_reason as string).toMatch(/not valid JSON/);
     await writer.discard(result);
+  });
+
+  it("stores every event of the hostile corpus once, as a row or a DLQ row, and every valid one as a row", async () => {
+    for (const topic of EVENT_TOPICS) {
+      const cases = hostileCorpus().filter((c) => c.topic === topic);
+      const batch = new TopicBatch(topic);
+      cases.forEach((c, i) => batch.add({ partition: 0, offset: i, timestamp: T0, value: c.bytes }, T0));
+      const result = await writer.write(batch, T0);
+      try {
+        expect(result.rows, topic).toBe(cases.length);
+        const rows = await read(result, new RegExp(`^bronze/${topic}/`));
+        const dlq = await read(result, /^bronze\/dlq\.events\//);
+        expect(rows.length + dlq.length, topic).toBe(cases.length);
+        expect(result.rejected, topic).toBe(dlq.length);
+        // Whatever the edge would accept, the lake types as a row: the sink drops nothing valid.
+        const typed = new Set(rows.map((r) => Number(r.kafka_offset)));
+        const lost = cases.filter(
+          (c, i) => c.expect.accepted && !c.name.endsWith("oversized") && !typed.has(i),
+        );
+        expect(
+          lost.map((c) => c.name),
+          topic,
+        ).toEqual([]);
+      } finally {
+        await writer.discard(result);
+      }
+    }
   });
 });

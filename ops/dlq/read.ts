@@ -37,11 +37,11 @@ async function streamLetters(sql: Sql): Promise<Letter[]> {
     topic: string;
     kafka_partition: number;
     kafka_offset: string;
-    record: DlqRecord;
+    record: string;
   }>(
     "SELECT topic, kafka_partition, kafka_offset, record FROM stream_dead_letters ORDER BY created_at, topic, kafka_partition, kafka_offset",
   );
-  return rows.map(streamLetter);
+  return rows.map((r) => streamLetter({ ...r, record: JSON.parse(r.record) as DlqRecord }));
 }
 
 /** The letters matching `filter`, oldest first (stream letters, then the topic's). */

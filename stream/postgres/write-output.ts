@@ -228,7 +228,7 @@ export async function writeOutput(
   if (out.late.length > 0) {
     await tx.query(
       `INSERT INTO late_events (topic, kafka_partition, kafka_offset, event_time, watermark, payload)
-       SELECT t, p, o, ${ts("e")}, ${ts("w")}, j FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::jsonb[])
+       SELECT t, p, o, ${ts("e")}, ${ts("w")}, j FROM unnest($1::text[], $2::int[], $3::bigint[], $4::bigint[], $5::bigint[], $6::text[])
          AS x(t, p, o, e, w, j)
        ON CONFLICT DO NOTHING`,
       [
@@ -244,7 +244,7 @@ export async function writeOutput(
   if (out.dead.length > 0) {
     await tx.query(
       `INSERT INTO stream_dead_letters (topic, kafka_partition, kafka_offset, reason, record)
-       SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::jsonb[]) ON CONFLICT DO NOTHING`,
+       SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING`,
       [
         out.dead.map((r) => r.topic),
         out.dead.map((r) => r.partition),
