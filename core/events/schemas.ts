@@ -25,6 +25,12 @@ export const LIMITS = {
   maxEventBytes: 256 * 1024,
   /** How much of an oversized payload a DLQ record keeps, so the DLQ record itself fits. */
   maxDlqPayloadBytes: 64 * 1024,
+  /**
+   * How deeply arrays and objects may nest (a valid event needs 3). Deeper values overflow the
+   * stack of JSON.stringify (measured: 20,000 levels), so they are refused before anything
+   * serialises them.
+   */
+  maxDepth: 32,
 } as const;
 
 const Uuid = Type.String({ format: "uuid", description: "RFC 4122 UUID, lower or upper case" });

@@ -8,7 +8,7 @@ import { FormatRegistry, type TSchema } from "@sinclair/typebox";
 import { TypeCompiler, type TypeCheck } from "@sinclair/typebox/compiler";
 import type { ValueError } from "@sinclair/typebox/errors";
 import { ID_FIELD, type EventTopic } from "./topics.ts";
-import { SCHEMAS, type EventByTopic, type Transaction, type CartEvent } from "./schemas.ts";
+import { LIMITS, SCHEMAS, type EventByTopic, type Transaction, type CartEvent } from "./schemas.ts";
 
 const HEX_DIGIT = new Uint8Array(128);
 for (const c of "0123456789abcdefABCDEF") HEX_DIGIT[c.charCodeAt(0)] = 1;
@@ -199,6 +199,20 @@ function checkCart(ev: CartEvent) {
   return undefined;
 }
 
+/** True when `value` nests arrays and objects deeper than `max` (walked without recursion). */
+export function nestedTooDeep(value: unknown, max: number = LIMITS.maxDepth): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (depth >= max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+export const TOO_DEEP = `(event): nested deeper than ${LIMITS.maxDepth} levels`;
+
 /** Validates a parsed event of `topic`. Never throws. */
 export function validateEvent<T extends EventTopic>(
   topic: T,
@@ -209,6 +223,7 @@ export function validateEvent<T extends EventTopic>(
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return { ok: false, field: "(event)", reason: `(event): expected a JSON object, got ${describe(value)}` };
   }
+  if (nestedTooDeep(value)) return { ok: false, field: "(event)", reason: TOO_DEEP };
   if (!check.Check(value)) return { ok: false, ...firstError(check, value) };
   const event = value as EventByTopic[T];
   const timestampMs = parseTimestamp(event.timestamp)!;

@@ -8,7 +8,7 @@ import { LRUCache } from "lru-cache";
 import type { LogRecord } from "../../core/eventlog/port.ts";
 import { LakehouseError } from "../../core/errors.ts";
 import { isEventTopic } from "../../core/events/topics.ts";
-import { eventIdOf } from "../../core/events/validate.ts";
+import { eventIdOf, nestedTooDeep, TOO_DEEP } from "../../core/events/validate.ts";
 import { admit, dlqRecord } from "../edge.ts";
 
 export type Entry =
@@ -45,6 +45,9 @@ function entryOf(envelope: unknown, raw: string, where: string): Entry {
     };
   if (value === undefined)
     return { ok: false, topic, raw, field: "value", reason: `${where}.value: required field is missing` };
+  // Before it is serialised again: a deep enough value overflows JSON.stringify's stack.
+  if (nestedTooDeep(value))
+    return { ok: false, topic, raw, field: "(event)", reason: `${where}: ${TOO_DEEP}` };
   return { ok: true, topic, value, raw: JSON.stringify(value) };
 }
 

@@ -5,7 +5,7 @@
  */
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import { parseTimestamp } from "../../core/events/validate.ts";
+import { nestedTooDeep, parseTimestamp, TOO_DEEP } from "../../core/events/validate.ts";
 import type { ReplayItem } from "./item.ts";
 
 export async function* readEventsFile(path: string): AsyncGenerator<ReplayItem> {
@@ -34,6 +34,11 @@ export async function* readEventsFile(path: string): AsyncGenerator<ReplayItem> 
         raw: line,
         reason: `line ${lineNo}: expected {"topic","key","value"}`,
       };
+      continue;
+    }
+    // Before it is serialised again: a deep enough value overflows JSON.stringify's stack.
+    if (nestedTooDeep(value)) {
+      yield { kind: "invalid", topic, raw: line, reason: `line ${lineNo}: ${TOO_DEEP}` };
       continue;
     }
     const timestamp = (value as { timestamp?: unknown }).timestamp;

@@ -3,11 +3,15 @@
  * case accepted or refused as the corpus says, refused ones with a reason naming the field and
  * a DLQ record that keeps the original bytes, and nothing thrown or polluted.
  */
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dlqPayloadBytes } from "../../core/events/dlq.ts";
 import type { DlqRecord } from "../../core/events/schemas.ts";
 import { LIMITS } from "../../core/events/schemas.ts";
 import { admit } from "../edge.ts";
+import { readEventsFile } from "../replay/ndjson.ts";
 import { hostileCorpus } from "./hostile.ts";
 
 /** What the edge makes of one producer's bytes: parse, then admit. */
@@ -58,5 +62,29 @@ describe("the hostile corpus at the edge", () => {
     expect(wrong).toEqual([]);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it("reads every case from an events file without stopping, each as the corpus says", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "hostile-"));
+    const file = join(dir, "events.ndjson");
+    writeFileSync(
+      file,
+      Buffer.concat(
+        corpus.flatMap((c) => [
+          Buffer.from(`{"topic":"${c.topic}","key":"k","value":`),
+          c.bytes,
+          Buffer.from("}\n"),
+        ]),
+      ),
+    );
+    const wrong: string[] = [];
+    let i = 0;
+    for await (const item of readEventsFile(file)) {
+      const c = corpus[i++]!;
+      const ok = item.kind === "event" && admit(item.topic, item.value, { raw: item.raw }).ok;
+      if (ok !== c.expect.accepted) wrong.push(`${c.name}: ${ok ? "accepted" : "refused"}`);
+    }
+    expect(i).toBe(corpus.length);
+    expect(wrong).toEqual([]);
   });
 });

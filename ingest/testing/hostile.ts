@@ -182,13 +182,13 @@ export function hostileCorpus(seed = 42, bases = 5, now = Date.parse("2026-11-21
         ),
         ACCEPTED,
       );
-      add(
-        "deeply nested extra field",
+      const nested = (levels: number) =>
         Buffer.from(
-          JSON.stringify(base()).replace(/^\{/, `{"deep":${"[".repeat(20_000)}${"]".repeat(20_000)},`),
-        ),
-        ACCEPTED,
-      );
+          JSON.stringify(base()).replace(/^\{/, `{"deep":${"[".repeat(levels)}${"]".repeat(levels)},`),
+        );
+      add("nested extra field", nested(10), ACCEPTED);
+      // Deep enough to overflow JSON.stringify's stack: refused before anything serialises it.
+      add("deeply nested extra field", nested(20_000), refused("(event)"));
       const first = base();
       add("a duplicate (first copy)", json(first), ACCEPTED);
       out.push({
