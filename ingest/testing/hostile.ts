@@ -51,6 +51,15 @@ interface TopicRules {
   nullable: string[];
 }
 
+/** What every event of a shopping session carries (as the schemas' `sessionEvent`). */
+const sessionEvent = (next: () => number, at: string, product: string): Event => ({
+  event_id: uuidFrom(next),
+  user_id: uuidFrom(next),
+  product_id: product,
+  session_id: uuidFrom(next),
+  timestamp: at,
+});
+
 const RULES: Record<EventTopic, TopicRules> = {
   transactions: {
     base: (next, at, product) => {
@@ -75,11 +84,7 @@ const RULES: Record<EventTopic, TopicRules> = {
   },
   product_views: {
     base: (next, at, product) => ({
-      event_id: uuidFrom(next),
-      user_id: uuidFrom(next),
-      product_id: product,
-      session_id: uuidFrom(next),
-      timestamp: at,
+      ...sessionEvent(next, at, product),
       duration_seconds: Math.floor(next() * 300),
       category: "Books",
     }),
@@ -91,11 +96,7 @@ const RULES: Record<EventTopic, TopicRules> = {
   },
   cart_events: {
     base: (next, at, product) => ({
-      event_id: uuidFrom(next),
-      user_id: uuidFrom(next),
-      product_id: product,
-      session_id: uuidFrom(next),
-      timestamp: at,
+      ...sessionEvent(next, at, product),
       action: "add",
       quantity: 1 + Math.floor(next() * 5),
     }),
