@@ -19,6 +19,7 @@ import { partitionFor } from "../core/eventlog/partitioner.ts";
 import { localServers, requireServer } from "../core/local-servers.ts";
 import { createLogger } from "../core/logger.ts";
 import { loadReference } from "../ingest/reference/load.ts";
+import { hostileCorpus } from "../ingest/testing/hostile.ts";
 import { BatchOutput } from "./operators/output.ts";
 import { commitBatch, takeShard } from "./postgres/shard-store.ts";
 import { takeStateWrite } from "./operators/state-log.ts";
@@ -26,6 +27,9 @@ import { recompute, sorted, streamTables, tableDiff, type Tables } from "./testi
 import {
   caughtUp,
   createTopics,
+  expectedHostileOutcome,
+  hostileEnds,
+  hostileOutcome,
   endOffsets,
   PARTITIONS,
   produceLines,
@@ -438,6 +442,35 @@ describe.skipIf(!up)("stream layer on the real Kafka and Postgres", () => {
       await run.stop();
       expect(lines.join("")).toMatch(/waiting for postgres/);
       expect(tableDiff(await tablesOf(t.schema), uninterrupted)).toEqual({});
+    },
+  );
+
+  it(
+    "takes the hostile corpus straight from the Kafka topics: each refused case a dead letter, the rest once",
+    { timeout: 180_000 },
+    async () => {
+      const t = await fresh(false);
+      const corpus = hostileCorpus();
+      const key = randomUUID();
+      for (let i = 0; i < corpus.length; i += 500)
+        await producer.send(
+          corpus.slice(i, i + 500).map((c) => ({ topic: t.prefix + c.topic, key, value: c.bytes })),
+        );
+      const run = await startWorker({ ...t, sql: t.schema.sql, brokers, owner: "hostile", logger });
+      await waitFor(
+        "the worker",
+        () => caughtUp(t.schema.sql, t.group, hostileEnds(corpus, key), false),
+        120_000,
+      );
+      await run.stop();
+      const expected = expectedHostileOutcome(corpus);
+      expect(await hostileOutcome(t.schema.sql)).toEqual(expected);
+      // Each dead letter's copy is on the topic too (at least once).
+      const admin = kafkaClient(brokers, "stream-test", logger).admin();
+      await admin.connect();
+      const offsets = await admin.fetchTopicOffsets(`${t.prefix}dlq.events`);
+      await admin.disconnect();
+      expect(offsets.reduce((n, o) => n + Number(o.high), 0)).toBeGreaterThanOrEqual(expected.ops.dlq);
     },
   );
 

@@ -8,7 +8,7 @@ import { appendFileSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { migrate } from "../../core/db/migrate.ts";
-import { pgSql, type Sql } from "../../core/db/sql.ts";
+import { pgSql, type Sql, type SqlClient } from "../../core/db/sql.ts";
 import { retry } from "../../core/retry.ts";
 import { KafkaAdmin } from "../../core/eventlog/kafka-admin.ts";
 import { KafkaLogConsumer } from "../../core/eventlog/kafka-consumer.ts";
@@ -16,6 +16,7 @@ import { KafkaProducer } from "../../core/eventlog/kafka-producer.ts";
 import { partitionFor } from "../../core/eventlog/partitioner.ts";
 import type { Logger } from "../../core/logger.ts";
 import { generate, simulatorFor } from "../../ingest/generate.ts";
+import type { HostileCase } from "../../ingest/testing/hostile.ts";
 import { FileOutput } from "../../ingest/outputs.ts";
 import type { Catalog } from "../../ingest/reference/catalog.ts";
 import { writeReferenceFiles } from "../../ingest/reference/write.ts";
@@ -327,4 +328,53 @@ export async function loadProductsFile(sql: Sql, file: string): Promise<void> {
   await sql.query(
     "INSERT INTO inventory_status (product_id, quantity) SELECT product_id, inventory FROM products",
   );
+}
+
+/** Records per (topic, partition) when every corpus case is produced under one key. */
+export function hostileEnds(corpus: readonly HostileCase[], key: string): Map<string, number> {
+  const ends = new Map<string, number>();
+  for (const c of corpus) {
+    const k = `${c.topic}/${partitionFor(key, PARTITIONS)}`;
+    ends.set(k, (ends.get(k) ?? 0) + 1);
+  }
+  return ends;
+}
+
+export interface HostileOutcome {
+  /** Dead letters per the field their reason names. */
+  deadByField: Record<string, number>;
+  ops: { events: number; dlq: number; late: number; duplicates: number };
+}
+
+/** What the stream made of the hostile corpus (ingest/testing/hostile.ts), from its tables. */
+export async function hostileOutcome(sql: SqlClient): Promise<HostileOutcome> {
+  const dead = await sql.query<{ reason: string }>("SELECT reason FROM stream_dead_letters");
+  const deadByField: Record<string, number> = {};
+  for (const d of dead.rows) {
+    const field = d.reason.split(":")[0]!;
+    deadByField[field] = (deadByField[field] ?? 0) + 1;
+  }
+  const ops = await sql.query<HostileOutcome["ops"]>(
+    "SELECT sum(events)::int AS events, sum(dlq)::int AS dlq, sum(late)::int AS late, sum(duplicates)::int AS duplicates FROM operational_metrics",
+  );
+  return { deadByField, ops: ops.rows[0]! };
+}
+
+/**
+ * What it must make of it: every refused case one dead letter on its field, every record
+ * counted, each exact duplicate once. Past the edge, size is Kafka's to bound (1 MiB a record):
+ * an oversized but otherwise valid event is taken.
+ */
+export function expectedHostileOutcome(corpus: readonly HostileCase[]): HostileOutcome {
+  const deadByField: Record<string, number> = {};
+  let dlq = 0;
+  for (const c of corpus) {
+    if (c.expect.accepted || c.name.endsWith(" oversized")) continue;
+    deadByField[c.expect.field] = (deadByField[c.expect.field] ?? 0) + 1;
+    dlq++;
+  }
+  return {
+    deadByField,
+    ops: { events: corpus.length, dlq, late: 0, duplicates: corpus.filter((c) => c.duplicateOf).length },
+  };
 }
