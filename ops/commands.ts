@@ -1,6 +1,5 @@
 /** The operator's commands (SPEC section 7): `lakehouse status` and `lakehouse dlq ...`. */
 import { readFile } from "node:fs/promises";
-import pg from "pg";
 import {
   parseDuration,
   parseFlags,
@@ -10,9 +9,8 @@ import {
   TOPIC_PREFIX_FLAG,
   topicPrefixOf,
 } from "../cli/args.ts";
-import { config, redactUrl } from "../core/config.ts";
-import { migrate } from "../core/db/migrate.ts";
-import { pgSql, type Sql } from "../core/db/sql.ts";
+import { config } from "../core/config.ts";
+import { openMigratedOnce } from "../core/db/pool.ts";
 import { LakehouseError } from "../core/errors.ts";
 import { KafkaProducer } from "../core/eventlog/kafka-producer.ts";
 import { EVENT_TOPICS, isEventTopic } from "../core/events/topics.ts";
@@ -93,24 +91,7 @@ async function openLetterSources(prefix: string, needSql: boolean) {
     );
   if (needSql && cfg.databaseUrl === undefined)
     throw new LakehouseError("CONFIG_INVALID", "DATABASE_URL is not set: replays are recorded in Postgres");
-  let sql: Sql | undefined;
-  if (cfg.databaseUrl !== undefined) {
-    const pool = new pg.Pool({ connectionString: cfg.databaseUrl, max: 2, connectionTimeoutMillis: 5000 });
-    pool.on("error", () => {});
-    sql = pgSql(pool);
-    try {
-      await migrate(sql, log);
-    } catch (err) {
-      await sql.close();
-      throw new LakehouseError(
-        "SERVICE_UNAVAILABLE",
-        `postgres at ${redactUrl(cfg.databaseUrl)}: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
-    }
-  }
+  const sql = cfg.databaseUrl === undefined ? undefined : await openMigratedOnce(cfg.databaseUrl, log);
   return {
     sources: { brokers: cfg.kafkaBrokers, topicPrefix: prefix, sql, logger: log },
     close: async () => sql?.close(),
@@ -172,10 +153,9 @@ export async function dlqShow(args: string[]): Promise<number> {
   const { sources, close } = await openLetterSources(topicPrefixOf(flags), false);
   try {
     const [letter] = await findLetters(sources, ids);
-    const bytes = payloadBytes(letter!);
-    let payload: unknown = bytes.toString(letter!.payload_encoding === "utf8" ? "utf8" : "base64");
+    let payload: unknown = letter!.payload;
     try {
-      payload = JSON.parse(bytes.toString("utf8"));
+      payload = JSON.parse(payloadBytes(letter!).toString("utf8"));
     } catch {
       // not JSON: shown as kept
     }

@@ -14,15 +14,13 @@ export interface PartitionRange {
   high: number;
 }
 
-/** A kafkajs failure as ours: one line naming what was asked. */
+/** A kafkajs failure as ours: one line, `what` (which server, what was asked) first. */
 async function answered<T>(what: string, ask: () => Promise<T>): Promise<T> {
   try {
     return await ask();
   } catch (err) {
     if (err instanceof LakehouseError) throw err;
-    throw new LakehouseError("SERVICE_UNAVAILABLE", `kafka (${what}): ${(err as Error).message}`, {
-      cause: err,
-    });
+    throw new LakehouseError("SERVICE_UNAVAILABLE", `${what}: ${(err as Error).message}`, { cause: err });
   }
 }
 
@@ -56,23 +54,13 @@ export class KafkaAdmin implements LogAdmin {
   static async connectOnce(brokers: string[], logger: Logger, prefix = ""): Promise<KafkaAdmin> {
     // oneShot still retries twice: kafkajs finds a group's coordinator only on a second try.
     const admin = kafkaClient(brokers, "lakehouse-status", logger, true).admin();
-    try {
-      await admin.connect();
-    } catch (err) {
-      throw new LakehouseError(
-        "SERVICE_UNAVAILABLE",
-        `kafka at ${brokers.join(",")}: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
-    }
+    await answered(`kafka at ${brokers.join(",")}`, () => admin.connect());
     return new KafkaAdmin(admin, prefix);
   }
 
   /** Per existing topic, each partition's oldest retained offset and its end (high watermark). */
   partitionOffsets(topics: readonly string[]): Promise<Map<string, PartitionRange[]>> {
-    return answered("offsets", () => this.readPartitionOffsets(topics));
+    return answered("kafka (offsets)", () => this.readPartitionOffsets(topics));
   }
 
   private async readPartitionOffsets(topics: readonly string[]): Promise<Map<string, PartitionRange[]>> {
@@ -93,7 +81,7 @@ export class KafkaAdmin implements LogAdmin {
 
   /** The next offset a group committed per partition of each topic; -1 where it never committed. */
   async groupOffsets(group: string, topics: readonly string[]): Promise<PartitionOffset[]> {
-    const found = await answered(`offsets of group ${group}`, () =>
+    const found = await answered(`kafka (offsets of group ${group})`, () =>
       this.admin.fetchOffsets({ groupId: group, topics: topics.map((t) => this.kafkaTopic(t)) }),
     );
     return found.flatMap((t) =>
@@ -107,7 +95,7 @@ export class KafkaAdmin implements LogAdmin {
 
   /** The group's state as the coordinator sees it, and how many members are in it now. */
   async groupMembers(group: string): Promise<{ state: string; members: string[] }> {
-    const { groups } = await answered(`group ${group}`, () => this.admin.describeGroups([group]));
+    const { groups } = await answered(`kafka (group ${group})`, () => this.admin.describeGroups([group]));
     const g = groups[0];
     return { state: g?.state ?? "Dead", members: (g?.members ?? []).map((m) => m.clientId) };
   }

@@ -98,6 +98,22 @@ function within<T>(ms: number, what: string, work: (signal: AbortSignal) => Prom
   ]);
 }
 
+function groupStatus(
+  group: string,
+  stage: GroupStatus["stage"],
+  members: ReadonlyMap<string, number>,
+  lag: TopicLag[],
+): GroupStatus {
+  return {
+    group,
+    stage,
+    offsets_in: stage === "stream" ? "postgres" : "kafka",
+    members: members.get(group) ?? 0,
+    lag,
+    total_lag: lag.reduce((n, l) => n + l.lag, 0),
+  };
+}
+
 const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).split("\n")[0]!;
 
 export async function collectStatus(o: StatusOptions): Promise<Status> {
@@ -179,15 +195,9 @@ export async function collectStatus(o: StatusOptions): Promise<Status> {
       });
     }
     status.dead_letters.dlq_topic_records = status.topics.find((t) => t.topic === DLQ_TOPIC)?.records ?? 0;
-    const sinkLag = lagByTopic(ALL_TOPICS, ranges, sinkCommitted ?? []);
-    status.groups.push({
-      group: o.sinkGroup,
-      stage: "sink",
-      offsets_in: "kafka",
-      members: members.get(o.sinkGroup) ?? 0,
-      lag: sinkLag,
-      total_lag: sinkLag.reduce((n, l) => n + l.lag, 0),
-    });
+    status.groups.push(
+      groupStatus(o.sinkGroup, "sink", members, lagByTopic(ALL_TOPICS, ranges, sinkCommitted ?? [])),
+    );
   }
 
   const url = cfg.databaseUrl;
@@ -214,23 +224,14 @@ export async function collectStatus(o: StatusOptions): Promise<Status> {
         status.dead_letters.stream = await perTopic("stream_dead_letters");
         status.dead_letters.late = await perTopic("late_events");
         if (ranges) {
-          const lag = lagByTopic(
-            EVENT_TOPICS,
-            ranges,
-            offsets.rows.map((r) => ({
-              topic: r.topic,
-              partition: r.kafka_partition,
-              offset: Number(r.next_offset),
-            })),
+          const committed = offsets.rows.map((r) => ({
+            topic: r.topic,
+            partition: r.kafka_partition,
+            offset: Number(r.next_offset),
+          }));
+          status.groups.unshift(
+            groupStatus(o.streamGroup, "stream", members, lagByTopic(EVENT_TOPICS, ranges, committed)),
           );
-          status.groups.unshift({
-            group: o.streamGroup,
-            stage: "stream",
-            offsets_in: "postgres",
-            members: members.get(o.streamGroup) ?? 0,
-            lag,
-            total_lag: lag.reduce((n, l) => n + l.lag, 0),
-          });
         }
         return `PostgreSQL ${version.rows[0]?.server_version ?? "?"}`;
       } finally {

@@ -15,6 +15,7 @@ const ABSENT_TTL_MS = 60_000;
 const MAX_ABSENT = 100_000;
 const MAX_LOOKUP = 1000;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SELECT = "SELECT product_id::text AS id, category, round(price * 100)::int AS cents FROM products";
 
 export class ProductCache implements Products {
   private map = new Map<string, ProductInfo>();
@@ -44,18 +45,14 @@ export class ProductCache implements Products {
       if (at === undefined || now - at >= ABSENT_TTL_MS) wanted.push(id);
     }
     if (wanted.length === 0) return 0;
-    const { rows } = await this.db.query<{ id: string; category: string; cents: number }>(
-      `SELECT product_id::text AS id, category, round(price * 100)::int AS cents
-       FROM products WHERE product_id = ANY($1::uuid[])`,
-      [wanted],
-    );
-    for (const r of rows) {
-      this.map.set(r.id, { category: r.category, priceCents: r.cents });
-      this.absent.delete(r.id);
+    const found = await this.read(`${SELECT} WHERE product_id = ANY($1::uuid[])`, [wanted]);
+    for (const [id, info] of found) {
+      this.map.set(id, info);
+      this.absent.delete(id);
     }
     if (this.absent.size + wanted.length > MAX_ABSENT) this.absent.clear();
     for (const id of wanted) if (!this.map.has(id)) this.absent.set(id, now);
-    return rows.length;
+    return found.size;
   }
 
   /**
@@ -70,12 +67,12 @@ export class ProductCache implements Products {
 
   async refresh(): Promise<void> {
     this.refreshedAt = Date.now();
-    const { rows } = await this.db.query<{ id: string; category: string; cents: number }>(
-      "SELECT product_id::text AS id, category, round(price * 100)::int AS cents FROM products",
-    );
-    const map = new Map<string, ProductInfo>();
-    for (const r of rows) map.set(r.id, { category: r.category, priceCents: r.cents });
-    this.map = map;
+    this.map = await this.read(SELECT);
+  }
+
+  private async read(query: string, params?: unknown[]): Promise<Map<string, ProductInfo>> {
+    const { rows } = await this.db.query<{ id: string; category: string; cents: number }>(query, params);
+    return new Map(rows.map((r) => [r.id, { category: r.category, priceCents: r.cents }]));
   }
 
   get(productId: string): ProductInfo | undefined {

@@ -1,9 +1,7 @@
 /** `lakehouse stream rebuild --group G --from D`: see rebuild.ts. */
-import pg from "pg";
 import { parseFlags, parseInstant, TOPIC_PREFIX_FLAG, topicPrefixOf } from "../../cli/args.ts";
-import { config, redactUrl } from "../../core/config.ts";
-import { migrate } from "../../core/db/migrate.ts";
-import { pgSql } from "../../core/db/sql.ts";
+import { config } from "../../core/config.ts";
+import { openMigratedOnce } from "../../core/db/pool.ts";
 import { LakehouseError } from "../../core/errors.ts";
 import { STREAM_GROUP } from "../../core/eventlog/groups.ts";
 import { KafkaAdmin } from "../../core/eventlog/kafka-admin.ts";
@@ -45,21 +43,8 @@ export async function streamRebuild(args: string[]): Promise<number> {
   } finally {
     await admin.close();
   }
-  const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: 5000 });
-  pool.on("error", () => {});
-  const sql = pgSql(pool);
+  const sql = await openMigratedOnce(url, log);
   try {
-    try {
-      await migrate(sql, log);
-    } catch (err) {
-      throw new LakehouseError(
-        "SERVICE_UNAVAILABLE",
-        `postgres at ${redactUrl(url)}: ${(err as Error).message}`,
-        {
-          cause: err,
-        },
-      );
-    }
     const result = await rebuild(sql, {
       group: flags.group,
       fromMs,
