@@ -42,8 +42,11 @@ export function componentLogger(component: string): Logger {
 
 /**
  * For commands whose output is their result (`status --json`, `dlq list`, `sql`): log lines go
- * to stderr, so what they print on stdout stays parseable.
+ * to stderr, so what they print on stdout stays parseable, and only warnings unless LOG_LEVEL
+ * asks for more (a user's mistake is one line, not that line after the migrations applied).
  */
 export function reportLogger(component: string): Logger {
-  return createLogger({ destination: pino.destination(2) }).child({ component });
+  return createLogger({ level: process.env.LOG_LEVEL ?? "warn", destination: pino.destination(2) }).child({
+    component,
+  });
 }

@@ -112,6 +112,15 @@ describe.skipIf(!up)("stream rebuild on the real Kafka and Postgres", () => {
       );
 
       await first.stop();
+      // A wrong prefix names no topics: refused, rather than clearing the tables for nothing.
+      const wrongPrefix = await rebuildCli(["--group", group, "--from", FROM], {
+        ...env,
+        KAFKA_TOPIC_PREFIX: "nosuch.",
+      });
+      expect(wrongPrefix.code).toBe(1);
+      expect(wrongPrefix.err.trim()).toMatch(
+        /^lakehouse: the topics transactions, .* do not exist \(check --topic-prefix\)/,
+      );
       // Any time inside the hour rebuilds from the hour's start.
       const done = await rebuildCli(["--group", group, "--from", "2026-11-01T12:34:56Z", "--json"], env);
       expect(done.code, done.err).toBe(0);

@@ -11,6 +11,7 @@ import { readFileSync } from "node:fs";
 import type { Sql } from "../../core/db/sql.ts";
 import { LakehouseError } from "../../core/errors.ts";
 import type { PartitionRange } from "../../core/eventlog/kafka-admin.ts";
+import { EVENT_TOPICS } from "../../core/events/topics.ts";
 import { HOUR } from "../operators/output.ts";
 
 const SCRIPT = readFileSync(new URL("./rebuild.sql", import.meta.url), "utf8");
@@ -46,6 +47,10 @@ export const rebuildStart = (ms: number) => Math.floor(ms / HOUR) * HOUR;
 export function refusal(req: RebuildRequest): string | undefined {
   if (req.members.length > 0)
     return `${req.members.length} worker(s) of group ${req.group} are running (${[...new Set(req.members)].join(", ")}): stop them first`;
+  // A wrong --topic-prefix would otherwise clear the tables with nothing to rebuild them from.
+  const missing = EVENT_TOPICS.filter((t) => !req.retained.has(t));
+  if (missing.length > 0)
+    return `the topics ${missing.join(", ")} do not exist (check --topic-prefix): there is nothing to replay`;
   if (req.allowPartial) return undefined;
   const lost = [...req.retained].flatMap(([topic, parts]) =>
     parts.filter((p) => p.low > 0).map((p) => `${topic}/${p.partition} from offset ${p.low}`),
