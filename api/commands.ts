@@ -43,7 +43,7 @@ export async function apiCommand(args: string[]): Promise<number> {
     cfg.mongoUrl
       ? MongoWarehouse.open(cfg.mongoUrl)
       : new DuckDbWarehouse(join(cfg.dataDir, "warehouse", "gold.duckdb"), runHistoryFile(cfg.dataDir)),
-    cfg.api.warehouseCacheRows,
+    { lookupRows: cfg.api.warehouseCacheRows, residentRows: cfg.api.warehouseResidentRows, logger: log },
   );
   const app = await buildApi({
     realtime,

@@ -55,6 +55,8 @@ export interface ApiSettings {
   cacheTtlMs: number;
   /** Rows of published snapshots kept in memory for repeated lookups; 0 = none. */
   warehouseCacheRows: number;
+  /** Rows of whole current snapshots held in memory, all tables together; 0 = none. */
+  warehouseResidentRows: number;
   /** Signs the overview page's session cookies; unset = random per process (sessions end at restart). */
   sessionSecret: string | undefined;
 }
@@ -274,6 +276,7 @@ export function loadConfig(env: Env = process.env): Config {
       rateLimitPerMinute: whole(env, "API_RATE_LIMIT", 1200, problems),
       cacheTtlMs: whole(env, "API_CACHE_TTL_MS", 1000, problems),
       warehouseCacheRows: whole(env, "API_WAREHOUSE_CACHE_ROWS", 100_000, problems),
+      warehouseResidentRows: whole(env, "API_WAREHOUSE_RESIDENT_ROWS", 500_000, problems),
       sessionSecret: secret(env, "API_SESSION_SECRET", 32, problems),
     },
     batchTimeZone: timeZone(env, problems),

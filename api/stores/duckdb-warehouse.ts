@@ -112,10 +112,15 @@ export class DuckDbWarehouse implements WarehouseStore {
     return this.files[0]?.tables.get(table);
   }
 
-  async find(table: string, snapshot: Snapshot, query: TableQuery): Promise<Row[]> {
+  private async fileOf(table: string, snapshot: Snapshot): Promise<OpenFile> {
     await this.refresh();
     const file = this.files.find((f) => f.tables.get(table)?.id === snapshot.id);
     if (!file) throw new LakehouseError("CONFLICT", GONE(table));
+    return file;
+  }
+
+  async find(table: string, snapshot: Snapshot, query: TableQuery): Promise<Row[]> {
+    const file = await this.fileOf(table, snapshot);
     const { sql, params } = duckdbWhere(query);
     const order =
       query.order.length === 0
@@ -126,6 +131,15 @@ export class DuckDbWarehouse implements WarehouseStore {
       `SELECT to_json(t)::VARCHAR FROM ${ident(table)} t ${sql} ${order} LIMIT ${Math.trunc(query.limit)}`,
       params,
     );
+    return reader.getRowsJS().map((r) => JSON.parse(r[0] as string) as Row);
+  }
+
+  async readAll(table: string, snapshot: Snapshot, maxRows: number): Promise<Row[] | undefined> {
+    const file = await this.fileOf(table, snapshot);
+    const conn = file.connections[file.next++ % file.connections.length]!;
+    const count = await conn.runAndReadAll(`SELECT count(*)::INTEGER FROM ${ident(table)}`);
+    if ((count.getRowsJS()[0]![0] as number) > maxRows) return undefined;
+    const reader = await conn.runAndReadAll(`SELECT to_json(t)::VARCHAR FROM ${ident(table)} t`);
     return reader.getRowsJS().map((r) => JSON.parse(r[0] as string) as Row);
   }
 

@@ -109,6 +109,18 @@ export class MongoWarehouse implements WarehouseStore {
     }
   }
 
+  async readAll(table: string, snapshot: Snapshot, maxRows: number): Promise<Row[] | undefined> {
+    const name = `${table}__${snapshot.date}__${snapshot.id}`;
+    try {
+      if (!(await this.exists(name))) throw new LakehouseError("CONFLICT", GONE(table));
+      const collection = this.db.collection(name);
+      if ((await collection.estimatedDocumentCount()) > maxRows) return undefined;
+      return await collection.find({}, { projection: { _id: 0 }, batchSize: 10_000 }).toArray();
+    } catch (err) {
+      throw err instanceof LakehouseError ? err : unavailable(err);
+    }
+  }
+
   private async exists(name: string): Promise<boolean> {
     return (await this.db.listCollections({ name }, { nameOnly: true }).toArray()).length > 0;
   }

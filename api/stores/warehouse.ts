@@ -36,6 +36,11 @@ export interface WarehouseStore {
    * when that snapshot is no longer kept.
    */
   find(table: string, snapshot: Snapshot, query: TableQuery): Promise<Row[]>;
+  /**
+   * Every row of `table` as of `snapshot`, in no particular order, or undefined when it holds
+   * more than `maxRows` (counted before anything is read).
+   */
+  readAll(table: string, snapshot: Snapshot, maxRows: number): Promise<Row[] | undefined>;
   readonly runs: RunHistory;
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -175,7 +175,11 @@ export async function demoCommand(args: string[]): Promise<number> {
   const warehouse = new DuckDbWarehouse(paths.warehouse, paths.history);
   const api = await buildApi({
     realtime: pgliteRealtime(sql),
-    warehouse: cachedWarehouse(warehouse, cfg.api.warehouseCacheRows),
+    warehouse: cachedWarehouse(warehouse, {
+      lookupRows: cfg.api.warehouseCacheRows,
+      residentRows: cfg.api.warehouseResidentRows,
+      logger: stageLog,
+    }),
     keys,
     logger: stageLog,
     ...settingsOf(cfg.api),

@@ -17,9 +17,9 @@ SELECT
   coalesce(v.views, 0) AS views,
   coalesce(c.cart_adds, 0) AS cart_adds,
   coalesce(p.purchases, 0) AS purchases,
-  round(c.cart_adds / nullif(v.views, 0), 4) AS view_to_cart,
-  round(p.purchases / nullif(c.cart_adds, 0), 4) AS cart_to_purchase,
-  round(p.purchases / nullif(v.views, 0), 4) AS view_to_purchase
+  round(coalesce(c.cart_adds, 0) / nullif(v.views, 0), 4) AS view_to_cart,
+  round(coalesce(p.purchases, 0) / nullif(c.cart_adds, 0), 4) AS cart_to_purchase,
+  round(coalesce(p.purchases, 0) / nullif(v.views, 0), 4) AS view_to_purchase
 FROM days d
 LEFT JOIN views v USING (dt)
 LEFT JOIN carts c USING (dt)

@@ -27,7 +27,8 @@ SELECT
   coalesce(s.purchases, 0) AS purchases,
   coalesce(s.units, 0) AS units,
   coalesce(s.revenue, 0) AS revenue,
-  round(s.purchases / nullif(v.views, 0), 4) AS view_to_purchase,
+  -- A viewed product that never sold converts at 0, not at an unknown rate.
+  round(coalesce(s.purchases, 0) / nullif(v.views, 0), 4) AS view_to_purchase,
   round(s.refunded_orders / nullif(s.purchases, 0), 4) AS refund_rate
 FROM products p
 LEFT JOIN dim_products d USING (product_id)
