@@ -89,7 +89,13 @@ class Residents {
     } catch (err) {
       this.refused.set(table, { snapshotId: snapshot.id, until: Date.now() + this.retryMs });
       this.logger?.warn(
-        { table, snapshot: snapshot.id, err: (err as Error).message, retry_ms: this.retryMs },
+        {
+          table,
+          snapshot: snapshot.id,
+          err: (err as Error).message,
+          cause: ((err as Error).cause as Error | undefined)?.message,
+          retry_ms: this.retryMs,
+        },
         "could not read the snapshot whole; reading from the store per query until the retry",
       );
     } finally {
