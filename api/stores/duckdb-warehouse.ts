@@ -126,7 +126,7 @@ export class DuckDbWarehouse implements WarehouseStore {
       query.order.length === 0
         ? ""
         : `ORDER BY ${query.order.map((o) => `${ident(o.field)} ${o.desc ? "DESC" : "ASC"}`).join(", ")}`;
-    const conn = file.connections[file.next++ % file.connections.length]!;
+    const conn = nextConnection(file);
     const reader = await conn.runAndReadAll(
       `SELECT to_json(t)::VARCHAR FROM ${ident(table)} t ${sql} ${order} LIMIT ${Math.trunc(query.limit)}`,
       params,
@@ -136,7 +136,7 @@ export class DuckDbWarehouse implements WarehouseStore {
 
   async readAll(table: string, snapshot: Snapshot, maxRows: number): Promise<Row[] | undefined> {
     const file = await this.fileOf(table, snapshot);
-    const conn = file.connections[file.next++ % file.connections.length]!;
+    const conn = nextConnection(file);
     const count = await conn.runAndReadAll(`SELECT count(*)::INTEGER FROM ${ident(table)}`);
     if ((count.getRowsJS()[0]![0] as number) > maxRows) return undefined;
     const reader = await conn.runAndReadAll(`SELECT to_json(t)::VARCHAR FROM ${ident(table)} t`);
@@ -150,6 +150,11 @@ export class DuckDbWarehouse implements WarehouseStore {
   async close(): Promise<void> {
     for (const f of this.files.splice(0)) closeFile(f);
   }
+}
+
+/** The file's connections in turn, so concurrent queries run side by side. */
+function nextConnection(f: OpenFile): DuckDBConnection {
+  return f.connections[f.next++ % f.connections.length]!;
 }
 
 function closeFile(f: OpenFile): void {

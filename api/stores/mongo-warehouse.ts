@@ -38,6 +38,9 @@ function condition(c: Condition): Filter<Document> {
   }
 }
 
+/** The collection that holds one published snapshot of a table. */
+const collectionOf = (table: string, snapshot: Snapshot) => `${table}__${snapshot.date}__${snapshot.id}`;
+
 /** `(a, b, c) > (x, y, z)` in the query's order, as an $or of prefixes. */
 export function keysetFilter(order: TableQuery["order"], after: readonly KeyValue[]): Filter<Document> {
   const branches = order.map((o, i) => {
@@ -85,7 +88,7 @@ export class MongoWarehouse implements WarehouseStore {
   }
 
   async find(table: string, snapshot: Snapshot, query: TableQuery): Promise<Row[]> {
-    const name = `${table}__${snapshot.date}__${snapshot.id}`;
+    const name = collectionOf(table, snapshot);
     const pinned = (await this.pointer(table))?.run_id !== snapshot.id;
     const filters: Filter<Document>[] = query.where.map(condition);
     if (query.after) filters.push(keysetFilter(query.order, query.after));
@@ -110,7 +113,7 @@ export class MongoWarehouse implements WarehouseStore {
   }
 
   async readAll(table: string, snapshot: Snapshot, maxRows: number): Promise<Row[] | undefined> {
-    const name = `${table}__${snapshot.date}__${snapshot.id}`;
+    const name = collectionOf(table, snapshot);
     try {
       if (!(await this.exists(name))) throw new LakehouseError("CONFLICT", GONE(table));
       const collection = this.db.collection(name);

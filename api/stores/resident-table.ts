@@ -27,11 +27,17 @@ function compareValues(a: unknown, b: unknown): number {
   return (a as Comparable) < (b as Comparable) ? -1 : (a as Comparable) > (b as Comparable) ? 1 : 0;
 }
 
+/** One order field of two rows (or a row and a cursor key); nulls last either way. */
+function compareField(desc: boolean | undefined, a: unknown, b: unknown): number {
+  const c = compareValues(a, b);
+  return desc && a != null && b != null ? -c : c;
+}
+
 function rowComparator(order: Order): (a: Row, b: Row) => number {
   return (a, b) => {
     for (const o of order) {
-      const c = compareValues(a[o.field], b[o.field]);
-      if (c !== 0) return o.desc && a[o.field] != null && b[o.field] != null ? -c : c;
+      const c = compareField(o.desc, a[o.field], b[o.field]);
+      if (c !== 0) return c;
     }
     return 0;
   };
@@ -40,10 +46,8 @@ function rowComparator(order: Order): (a: Row, b: Row) => number {
 /** Row's order key against a cursor's: negative when the row comes first. */
 function compareToKey(row: Row, order: Order, key: readonly KeyValue[]): number {
   for (let i = 0; i < order.length; i++) {
-    const o = order[i]!;
-    const v = row[o.field];
-    const c = compareValues(v, key[i]);
-    if (c !== 0) return o.desc && v != null && key[i] != null ? -c : c;
+    const c = compareField(order[i]!.desc, row[order[i]!.field], key[i]);
+    if (c !== 0) return c;
   }
   return 0;
 }
@@ -93,15 +97,16 @@ export class ResidentTable {
 
   /** The rows matching `where`, in `order`. */
   private candidates(where: Condition[], order: Order): readonly Row[] {
-    const memoKey = JSON.stringify([where, order]);
-    const memo = this.sorted.get(memoKey);
-    if (memo) return memo;
     const eq = where.find((c) => c.op === "eq");
     const base = eq ? (this.index(eq.field).get(eq.value) ?? []) : this.rows;
+    // A lookup's few rows are cheaper to sort again than to key a memo (the hot path).
+    const memoKey = base.length >= SORT_MEMO_MIN ? JSON.stringify([where, order]) : undefined;
+    const memo = memoKey === undefined ? undefined : this.sorted.get(memoKey);
+    if (memo) return memo;
     const rest = where.filter((c) => c !== eq);
     const picked = rest.length === 0 ? base.slice() : base.filter((r) => rest.every((c) => matches(r, c)));
-    if (order.length > 0) picked.sort(rowComparator(order));
-    if (picked.length >= SORT_MEMO_MIN) this.sorted.set(memoKey, picked);
+    if (order.length > 0 && picked.length > 1) picked.sort(rowComparator(order));
+    if (memoKey !== undefined) this.sorted.set(memoKey, picked);
     return picked;
   }
 

@@ -74,12 +74,18 @@ describe("the snapshot cache: resident tables", () => {
     monetary: (i * 37) % 101,
   }));
 
-  it("reads the current snapshot whole once, then answers lookups and walks without the store", async () => {
+  /** A cache that has seen run-1 current and read it whole. */
+  const heldOnce = async () => {
     const { store, calls, current } = counting(users);
     current.s = s1;
     const cached = cachedWarehouse(store, { lookupRows: 0, residentRows: 5000 });
     await cached.current("rfm");
     await cached.settled();
+    return { cached, calls, current };
+  };
+
+  it("reads the current snapshot whole once, then answers lookups and walks without the store", async () => {
+    const { cached, calls } = await heldOnce();
     expect(calls).toEqual(["readAll rfm/run-1"]);
     expect(
       await cached.find("rfm", s1, { ...one, where: [{ field: "user_id", op: "eq", value: "u0042" }] }),
@@ -106,11 +112,7 @@ describe("the snapshot cache: resident tables", () => {
   });
 
   it("sends a snapshot that is no longer current to the store, and loads the new one", async () => {
-    const { store, calls, current } = counting(users);
-    current.s = s1;
-    const cached = cachedWarehouse(store, { lookupRows: 0, residentRows: 5000 });
-    await cached.current("rfm");
-    await cached.settled();
+    const { cached, calls, current } = await heldOnce();
     current.s = s2; // published: the store now answers for run-2, and run-1 only from itself
     await cached.find("rfm", s1, one);
     await cached.settled();

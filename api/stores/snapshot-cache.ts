@@ -142,6 +142,7 @@ export function cachedWarehouse(store: WarehouseStore, options: SnapshotCacheOpt
       const hit = kept.get(key);
       if (hit) return hit;
       const rows = await store.find(table, snapshot, query);
+      // Frozen: every later request shares these objects.
       kept.set(key, Object.freeze(rows.map((r) => Object.freeze(r))) as Row[]);
       return rows;
     },
