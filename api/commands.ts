@@ -7,10 +7,11 @@ import { LakehouseError, listenOn } from "../core/errors.ts";
 import { componentLogger } from "../core/logger.ts";
 import { runService, stopped } from "../core/service.ts";
 import { runHistoryFile } from "../warehouse/runs-file.ts";
+import { WAREHOUSE_TABLES } from "../warehouse/tables.ts";
 import { buildApi, settingsOf } from "./server.ts";
 import { DuckDbWarehouse } from "./stores/duckdb-warehouse.ts";
 import { MongoWarehouse } from "./stores/mongo-warehouse.ts";
-import { cachedWarehouse } from "./stores/snapshot-cache.ts";
+import { cachedWarehouse, PUBLISH_WATCH_MS } from "./stores/snapshot-cache.ts";
 import { pgRealtime } from "./stores/realtime.ts";
 
 const log = componentLogger("api");
@@ -61,6 +62,7 @@ export async function apiCommand(args: string[]): Promise<number> {
         { database: redactUrl(url), warehouse: warehouse.kind, keys: keys.size },
         `API listening on ${address} (overview at /, docs at /docs, OpenAPI at /openapi.json)`,
       );
+      warehouse.watch(Object.keys(WAREHOUSE_TABLES), PUBLISH_WATCH_MS);
       ready();
       await stopped(signal);
     },

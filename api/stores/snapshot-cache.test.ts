@@ -123,6 +123,30 @@ describe("the snapshot cache: resident tables", () => {
     expect(calls).toHaveLength(3);
   });
 
+  it("watch reads each table at start and each new publish with no request asking", async () => {
+    const { store, calls, current } = counting(users);
+    current.s = s1;
+    const cached = cachedWarehouse(store, { lookupRows: 0, residentRows: 5000 });
+    cached.watch(["rfm"], 20);
+    const readAll = async (n: number) => {
+      for (let i = 0; i < 100 && calls.length < n; i++) await new Promise((r) => setTimeout(r, 5));
+      await cached.settled();
+    };
+    await readAll(1);
+    expect(calls).toEqual(["readAll rfm/run-1"]);
+    await new Promise((r) => setTimeout(r, 60)); // three more looks: nothing new to read
+    expect(calls).toEqual(["readAll rfm/run-1"]);
+    current.s = s2;
+    await readAll(2);
+    expect(calls).toEqual(["readAll rfm/run-1", "readAll rfm/run-2"]);
+    await cached.find("rfm", s2, one); // from memory
+    expect(calls).toHaveLength(2);
+    await cached.close(); // stops looking
+    current.s = { id: "run-3", date: "2026-11-03" };
+    await new Promise((r) => setTimeout(r, 60));
+    expect(calls).toHaveLength(2);
+  });
+
   it("leaves a table larger than its budget to the store, and retries a failed read later", async () => {
     const { store, calls, current } = counting(users);
     current.s = s1;

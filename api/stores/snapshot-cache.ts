@@ -3,9 +3,11 @@
  * was read from one stays right for as long as anyone asks for that snapshot. Two levels:
  *
  * - **Resident tables**: the current snapshot of each table that fits in `residentRows` (all
- *   tables together) is read whole once, in the background when the snapshot is first seen,
- *   and answered from memory (./resident-table.ts). Until it has loaded, and for a table too
- *   large, queries go to the store.
+ *   tables together) is read whole once, in the background, and answered from memory
+ *   (./resident-table.ts). `watch` reads each table's snapshot at start and each new publish
+ *   within `everyMs`, before the first request asks for it: a store busy with per-query scans
+ *   may never find the time for a whole read. Until it has loaded, and for a table too large,
+ *   queries go to the store.
  * - **Answers**: otherwise the rows of recent lookups and first pages are kept, keyed by table,
  *   snapshot and query, up to `lookupRows` rows (least recently used first out).
  *
@@ -15,6 +17,7 @@
  */
 import { LRUCache } from "lru-cache";
 import type { Logger } from "../../core/logger.ts";
+import { gauge } from "../../core/metrics.ts";
 import { ResidentTable } from "./resident-table.ts";
 import type { Row, Snapshot, TableQuery, WarehouseStore } from "./warehouse.ts";
 
@@ -27,6 +30,15 @@ export interface SnapshotCacheOptions {
   /** Wait before reading a snapshot again after a failed read. */
   retryMs?: number;
 }
+
+/** How soon `lakehouse api` reads a new publish into memory without a request asking for it. */
+export const PUBLISH_WATCH_MS = 5000;
+
+const residentRows = gauge(
+  "lakehouse_api_warehouse_resident_rows",
+  "Rows of the current warehouse snapshot the API holds in memory, per table (0: read from the store)",
+  ["table"],
+);
 
 interface Held {
   snapshotId: string;
@@ -74,6 +86,8 @@ class Residents {
       const rows = await this.store.readAll(table, snapshot, this.budget - used);
       if (rows === undefined) {
         this.refused.set(table, { snapshotId: snapshot.id, until: Number.POSITIVE_INFINITY });
+        this.held.delete(table); // an older snapshot is never served again: free it
+        residentRows.set({ table }, 0);
         this.logger?.info(
           { table, snapshot: snapshot.id, budget: this.budget - used },
           "snapshot larger than API_WAREHOUSE_RESIDENT_ROWS leaves: read from the store per query",
@@ -82,6 +96,7 @@ class Residents {
       }
       for (const row of rows) Object.freeze(row); // every later request shares these objects
       this.held.set(table, { snapshotId: snapshot.id, table: new ResidentTable(rows) });
+      residentRows.set({ table }, rows.length);
       this.logger?.info(
         { table, snapshot: snapshot.id, rows: rows.length, ms: Math.round(performance.now() - started) },
         "snapshot held in memory",
@@ -107,6 +122,11 @@ class Residents {
 export interface CachedWarehouse extends WarehouseStore {
   /** Resolves once the snapshot reads started so far have ended (tests, the bench). */
   settled(): Promise<void>;
+  /**
+   * Asks for the current snapshot of each of `tables` now and every `everyMs`, and reads the
+   * new ones whole, until `close`. Without it a snapshot is read when a request first sees it.
+   */
+  watch(tables: readonly string[], everyMs: number): void;
 }
 
 export function cachedWarehouse(store: WarehouseStore, options: SnapshotCacheOptions): CachedWarehouse {
@@ -121,6 +141,15 @@ export function cachedWarehouse(store: WarehouseStore, options: SnapshotCacheOpt
           sizeCalculation: (rows) => rows.length + 1,
         })
       : undefined;
+  let watching: NodeJS.Timeout | undefined;
+  const look = (tables: readonly string[]) => {
+    for (const table of tables)
+      store.current(table).then(
+        (snapshot) => snapshot && residents?.notice(table, snapshot),
+        // The store away: requests answer 503 and /healthz says so; the next look retries.
+        (err: Error) => options.logger?.debug({ table, err: err.message }, "warehouse pointer unreadable"),
+      );
+  };
   return {
     kind: store.kind,
     runs: store.runs,
@@ -148,7 +177,15 @@ export function cachedWarehouse(store: WarehouseStore, options: SnapshotCacheOpt
     },
     readAll: (table, snapshot, maxRows) => store.readAll(table, snapshot, maxRows),
     settled: () => residents?.settled() ?? Promise.resolve(),
+    watch(tables, everyMs) {
+      if (!residents || watching) return;
+      look(tables);
+      watching = setInterval(() => look(tables), everyMs).unref();
+    },
     ping: () => store.ping(),
-    close: () => store.close(),
+    close: () => {
+      clearInterval(watching);
+      return store.close();
+    },
   };
 }

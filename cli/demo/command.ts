@@ -32,8 +32,9 @@ import { DEFAULT_SESSION_RULES } from "../../stream/operators/sessions.ts";
 import { startStreamWorker } from "../../stream/start.ts";
 import { DEFAULT_STREAM_OPTIONS } from "../../stream/worker.ts";
 import { fileRunHistory } from "../../warehouse/runs-file.ts";
+import { WAREHOUSE_TABLES } from "../../warehouse/tables.ts";
 import { buildApi, settingsOf } from "../../api/server.ts";
-import { cachedWarehouse } from "../../api/stores/snapshot-cache.ts";
+import { cachedWarehouse, PUBLISH_WATCH_MS } from "../../api/stores/snapshot-cache.ts";
 import { DuckDbWarehouse } from "../../api/stores/duckdb-warehouse.ts";
 import { pgliteRealtime } from "../../api/stores/realtime.ts";
 import { DayBatches } from "./batch-days.ts";
@@ -172,14 +173,14 @@ export async function demoCommand(args: string[]): Promise<number> {
 
   // API.
   const { ring: keys, generated: devKey } = KeyRing.fromConfig(cfg.apiKeys);
-  const warehouse = new DuckDbWarehouse(paths.warehouse, paths.history);
+  const warehouse = cachedWarehouse(new DuckDbWarehouse(paths.warehouse, paths.history), {
+    lookupRows: cfg.api.warehouseCacheRows,
+    residentRows: cfg.api.warehouseResidentRows,
+    logger: stageLog,
+  });
   const api = await buildApi({
     realtime: pgliteRealtime(sql),
-    warehouse: cachedWarehouse(warehouse, {
-      lookupRows: cfg.api.warehouseCacheRows,
-      residentRows: cfg.api.warehouseResidentRows,
-      logger: stageLog,
-    }),
+    warehouse,
     keys,
     logger: stageLog,
     ...settingsOf(cfg.api),
@@ -209,6 +210,7 @@ export async function demoCommand(args: string[]): Promise<number> {
     dispose();
     throw err;
   }
+  warehouse.watch(Object.keys(WAREHOUSE_TABLES), PUBLISH_WATCH_MS);
   console.error(`\nGlobalMart Lakehouse demo: open ${address}/ (API reference at ${address}/docs)`);
   if (devKey) console.error(`API key for this run (every scope; paste it to sign in): ${devKey}`);
   if (collector) console.error(`collector: POST your own events to ${collector.address}/v1/events`);
