@@ -10,7 +10,7 @@ import { badField } from "./problem.ts";
 const ISO_INSTANT = "^\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,6})?)?(Z|[+-]\\d{2}:\\d{2}))?$";
 const ISO_DATE = "^\\d{4}-\\d{2}-\\d{2}$";
 
-export const Instant = (description: string) =>
+const Instant = (description: string) =>
   Type.String({ pattern: ISO_INSTANT, maxLength: 40, description, examples: ["2026-11-20T10:00:00Z"] });
 export const DateParam = (description: string) =>
   Type.String({ pattern: ISO_DATE, maxLength: 10, description, examples: ["2026-11-20"] });

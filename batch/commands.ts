@@ -20,7 +20,7 @@ const log = componentLogger("batch");
 const DAY = 86_400_000;
 
 /** Every date from `from` to `to`, inclusive. */
-export function datesBetween(from: string, to: string): string[] {
+function datesBetween(from: string, to: string): string[] {
   const dates: string[] = [];
   for (let t = Date.parse(`${from}T00:00:00Z`); t <= Date.parse(`${to}T00:00:00Z`); t += DAY)
     dates.push(new Date(t).toISOString().slice(0, 10));
@@ -102,7 +102,7 @@ export async function batchRun(args: string[]): Promise<number> {
 }
 
 /** The lake, the warehouse (when MONGO_URL is set) and the product dimension. */
-export async function openBatchEnv(
+async function openBatchEnv(
   productsGiven: string | undefined,
 ): Promise<BatchEnv & { close(): Promise<void> }> {
   const cfg = config();

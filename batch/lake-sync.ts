@@ -7,7 +7,6 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { EVENT_TOPICS } from "../core/events/topics.ts";
 import type { Logger } from "../core/logger.ts";
 import { splitLive, type LocalFile } from "../lake/fetch.ts";
 import type { ObjectInfo, ObjectStore } from "../lake/store/port.ts";
@@ -20,17 +19,6 @@ export interface SyncStats {
 
 const stamp = (o: ObjectInfo) => `${o.size}:${o.etag}`;
 const DT_RE = /\/dt=(\d{4}-\d{2}-\d{2})\//;
-
-/** The bronze dates (`dt=` partitions) the lake holds for the event tables, sorted. */
-export async function bronzeDates(store: ObjectStore): Promise<string[]> {
-  const dates = new Set<string>();
-  for (const table of EVENT_TOPICS)
-    for (const o of await store.list(`bronze/${table}/`)) {
-      const m = DT_RE.exec(o.key);
-      if (m) dates.add(m[1]!);
-    }
-  return [...dates].sort();
-}
 
 /**
  * Local paths of the live Parquet files under `prefix` that `keep` accepts. Downloads into

@@ -32,7 +32,7 @@ export interface BatchEnv {
   logger: Logger;
 }
 
-export const BATCH_LOCK = "batch";
+const BATCH_LOCK = "batch";
 
 /**
  * Runs `date`. With `skipIfDoneSince`, a date that already succeeded for the same job since

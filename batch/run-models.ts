@@ -28,11 +28,11 @@ export interface ModelResult {
   tests: TestResult[];
 }
 
-export function modelSql(model: Model): string {
+function modelSql(model: Model): string {
   return readFileSync(`${MODELS_DIR}${model.layer}/${model.name}.sql`, "utf8");
 }
 
-export function testsOf(model: string): { name: string; sql: string }[] {
+function testsOf(model: string): { name: string; sql: string }[] {
   return TESTS.filter((f) => f.startsWith(`${model}__`)).map((f) => ({
     name: f.slice(0, -4),
     sql: readFileSync(`${MODELS_DIR}tests/${f}`, "utf8"),

@@ -56,7 +56,7 @@ export interface BatchRunResult {
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 /** The lake key of a model's snapshot file for `date`. */
-export function snapshotKey(model: Model, date: string): string {
+function snapshotKey(model: Model, date: string): string {
   return model.layer === "silver"
     ? `silver/${model.name.replace(/^silver_/, "")}/dt=${date}/part-0.parquet`
     : `gold/${model.name}/snapshot=${date}/part-0.parquet`;

@@ -5,7 +5,7 @@
  * address it is one nothing listens on, and the mistake is caught before any connection.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -45,6 +45,8 @@ describe("every command, misused", () => {
   let busy: Server;
   let port = 0;
   const dataDir = mkdtempSync(join(tmpdir(), "misuse-"));
+  const someonesDir = mkdtempSync(join(tmpdir(), "misuse-notes-"));
+  writeFileSync(join(someonesDir, "notes.txt"), "not the sink's");
 
   beforeAll(async () => {
     busy = createServer();
@@ -58,6 +60,11 @@ describe("every command, misused", () => {
     { args: ["stream", "run", "--no-such-flag"], says: /Unknown option '--no-such-flag'/ },
     { args: ["stream", "run"], says: /KAFKA_BROKERS is not set.*lakehouse demo/ },
     { args: ["sink", "run"], says: /KAFKA_BROKERS is not set/ },
+    {
+      args: ["sink", "run", "--work-dir", someonesDir],
+      env: NOWHERE,
+      says: /holds files the sink did not write \(notes.txt\)/,
+    },
     { args: ["ingest", "replay", "--file", "x.ndjson"], says: /KAFKA_BROKERS is not set/ },
     { args: ["api"], says: /API_DATABASE_URL or DATABASE_URL must be set/ },
     {

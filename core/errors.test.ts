@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isRetriable, LakehouseError, toLakehouseError } from "./errors.ts";
+import { isRetriable, LakehouseError } from "./errors.ts";
 
 describe("LakehouseError", () => {
   it("carries code, default retriable flag, context and cause", () => {
@@ -46,16 +46,5 @@ describe("isRetriable", () => {
   it("looks through causes and aggregate errors", () => {
     expect(isRetriable(new Error("wrapped", { cause: withCode("ECONNREFUSED") }))).toBe(true);
     expect(isRetriable(new AggregateError([new Error("a"), withCode("ECONNREFUSED")]))).toBe(true);
-  });
-});
-
-describe("toLakehouseError", () => {
-  it("wraps foreign errors, keeping the cause and retriability", () => {
-    const raw = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
-    const e = toLakehouseError(raw, "INTERNAL", { what: "postgres" });
-    expect(e.code).toBe("SERVICE_UNAVAILABLE");
-    expect(e.retriable).toBe(true);
-    expect(e.cause).toBe(raw);
-    expect(toLakehouseError(new Error("x"), "VALIDATION_FAILED").code).toBe("VALIDATION_FAILED");
   });
 });

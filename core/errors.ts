@@ -22,8 +22,6 @@ export const ERROR_CODES = {
   RATE_LIMITED: { retriable: true, status: 429, title: "Too many requests" },
   /** A server we depend on (Kafka, Postgres, S3, Mongo) did not answer or refused. */
   SERVICE_UNAVAILABLE: { retriable: true, status: 503, title: "A backing store is unavailable" },
-  /** A write lost a race (serialization failure, offset fence) and must be redone from fresh state. */
-  WRITE_CONFLICT: { retriable: true, status: 409, title: "A concurrent write won; retry" },
   /** This worker no longer owns what it tried to commit (lost partitions in a rebalance). */
   FENCED: { retriable: false, status: 409, title: "Fenced by a newer owner" },
   TIMEOUT: { retriable: true, status: 503, title: "A backing store did not answer in time" },
@@ -148,12 +146,4 @@ export async function listenOn(
   } catch (err) {
     throw portInUse(err as Error, port, change);
   }
-}
-
-/** Wraps anything thrown into a LakehouseError, keeping the original as `cause`. */
-export function toLakehouseError(err: unknown, fallback: ErrorCode, context?: Record<string, unknown>) {
-  if (err instanceof LakehouseError) return err;
-  const message = err instanceof Error ? err.message : String(err);
-  const code: ErrorCode = isRetriable(err) && fallback === "INTERNAL" ? "SERVICE_UNAVAILABLE" : fallback;
-  return new LakehouseError(code, message, { cause: err, context, retriable: isRetriable(err) });
 }

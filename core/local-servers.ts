@@ -63,7 +63,7 @@ export function serverAddress(
 }
 
 /** Whether something accepts TCP connections at the server's address. */
-export function tcpReachable(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
+function tcpReachable(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     const done = (ok: boolean) => {

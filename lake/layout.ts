@@ -7,7 +7,7 @@ import { ALL_TOPICS } from "../core/events/topics.ts";
 
 export const HOUR_MS = 3_600_000;
 
-export function hourStart(ms: number): number {
+function hourStart(ms: number): number {
   return Math.floor(ms / HOUR_MS) * HOUR_MS;
 }
 
@@ -17,7 +17,7 @@ export function hourPartition(ms: number): string {
   return `dt=${iso.slice(0, 10)}/hr=${iso.slice(11, 13)}`;
 }
 
-export function bronzeHourDir(topic: string, hourMs: number): string {
+function bronzeHourDir(topic: string, hourMs: number): string {
   return `bronze/${topic}/${hourPartition(hourMs)}/`;
 }
 

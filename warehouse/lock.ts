@@ -16,7 +16,7 @@ interface LockDoc {
   expires_at: Date;
 }
 
-export const LOCKS = "batch_locks";
+const LOCKS = "batch_locks";
 const DUPLICATE_KEY = 11000;
 
 async function tryAcquire(db: Db, name: string, owner: string, ttlMs: number): Promise<boolean> {

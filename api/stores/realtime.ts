@@ -10,7 +10,7 @@ import type { Sql } from "../../core/db/sql.ts";
 import { isRetriable, LakehouseError } from "../../core/errors.ts";
 import type { Logger } from "../../core/logger.ts";
 
-export const READER_ROLE = "lakehouse_reader";
+const READER_ROLE = "lakehouse_reader";
 const STATEMENT_TIMEOUT_MS = 10_000;
 
 export interface RealtimeDb {

@@ -36,7 +36,7 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export const KEYS = "all:k-all,rt:k-rt:realtime:read,wh:k-wh:warehouse:read,ops:k-ops:ops:read";
+const KEYS = "all:k-all,rt:k-rt:realtime:read,wh:k-wh:warehouse:read,ops:k-ops:ops:read";
 
 export function apiFor(
   s: Pick<Stack, "realtime" | "warehouse">,

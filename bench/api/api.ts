@@ -90,7 +90,7 @@ async function seed(): Promise<Seeded> {
     keepLines: false,
   });
   console.log(
-    `generated ${ds.lines.length} events in ${((performance.now() - started) / 1000).toFixed(0)} s`,
+    `generated the dataset (${ds.eventsFile}) in ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
   const admin = new pg.Client({ connectionString: servers.databaseUrl });
   await admin.connect();

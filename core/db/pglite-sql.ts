@@ -17,7 +17,7 @@ function wrap(db: Pick<PGlite, "query" | "exec">): SqlClient {
   };
 }
 
-export function pgliteSql(db: PGlite): Sql {
+function pgliteSql(db: PGlite): Sql {
   return {
     ...wrap(db),
     transaction: (fn) => db.transaction((tx) => fn(wrap(tx))),

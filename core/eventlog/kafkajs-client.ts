@@ -6,7 +6,7 @@ import { Kafka, logLevel, type logCreator } from "kafkajs";
 import type { Logger } from "../logger.ts";
 
 /** kafkajs's log lines as pino lines at the same level. */
-export function pinoLogCreator(logger: Logger): logCreator {
+function pinoLogCreator(logger: Logger): logCreator {
   return () =>
     ({ level, log }) => {
       const { message, ...rest } = log;

@@ -7,7 +7,7 @@ import { Type, type Static } from "@sinclair/typebox";
 
 export const COUNTRIES = ["USA", "UK", "Canada", "Germany", "France"] as const;
 export const PAYMENT_METHODS = ["credit_card", "debit_card", "paypal", "apple_pay", "google_pay"] as const;
-export const CART_ACTIONS = ["add", "remove", "update"] as const;
+const CART_ACTIONS = ["add", "remove", "update"] as const;
 export const REFUND_REASONS = ["damaged", "not_as_described", "late", "other"] as const;
 
 export type Country = (typeof COUNTRIES)[number];

@@ -106,8 +106,8 @@ export interface ValidationOptions {
   minTimestampMs?: number;
 }
 
-export const DEFAULT_MAX_FUTURE_MS = 5 * 60_000;
-export const DEFAULT_MIN_TIMESTAMP_MS = Date.UTC(2000, 0, 1);
+const DEFAULT_MAX_FUTURE_MS = 5 * 60_000;
+const DEFAULT_MIN_TIMESTAMP_MS = Date.UTC(2000, 0, 1);
 
 export type Validation<T> =
   { ok: true; event: T; timestampMs: number } | { ok: false; field: string; reason: string };
@@ -249,9 +249,4 @@ export function eventIdOf(topic: EventTopic, value: unknown): string | null {
   if (typeof value !== "object" || value === null) return null;
   const id = (value as Record<string, unknown>)[ID_FIELD[topic]];
   return typeof id === "string" && id.length <= 200 ? id : null;
-}
-
-/** The JSON Schema of each topic, for documentation, the OpenAPI spec and Mongo validators. */
-export function jsonSchemaOf(topic: EventTopic): TSchema {
-  return SCHEMAS[topic];
 }

@@ -46,7 +46,7 @@ function putHex(word: number, digit: number): void {
  * JSON.stringify had to flatten for every event (measured: 0.9 -> 0.2 us to make an id, and
  * serialising it 2-3x faster).
  */
-export function uuidFromWords(a: number, b: number, c: number, d: number): string {
+function uuidFromWords(a: number, b: number, c: number, d: number): string {
   putHex(a >>> 0, 0);
   putHex(((b & 0xffff0fff) | 0x4000) >>> 0, 8);
   putHex(((c & 0x3fffffff) | 0x80000000) >>> 0, 16);
@@ -146,7 +146,7 @@ export class Random {
  * Inverse CDF of the continuous power law on [1, n+1), floored: O(1) Zipf sampling that is
  * accurate enough for popularity skew and needs no table.
  */
-export function zipfFromUnit(u: number, n: number, s: number): number {
+function zipfFromUnit(u: number, n: number, s: number): number {
   if (n <= 1) return 0;
   const k = s === 1 ? Math.exp(u * Math.log(n + 1)) : Math.pow(u * (zipfSpan(n, s) - 1) + 1, 1 / (1 - s));
   return Math.min(n - 1, Math.max(0, Math.floor(k) - 1));

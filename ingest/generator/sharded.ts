@@ -11,7 +11,7 @@ import type { GeneratedEvent } from "./event.ts";
 import { JourneySimulator, type SimulationOptions } from "./simulator.ts";
 
 /** Shards of a backfill: one simulation thread each (measured: the simulation was the limit). */
-export const BACKFILL_SHARDS = 2;
+const BACKFILL_SHARDS = 2;
 
 /** Shards of a run: part of the mode (a real-time feed is one simulator), never the machine's. */
 export const shardCount = (mode: { kind: "realtime" | "backfill" }): number =>

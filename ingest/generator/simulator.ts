@@ -64,7 +64,7 @@ export interface SimulationShard {
 }
 
 /** Traffic by hour of day (UTC): quiet at night, peak in the evening; averages 1. */
-export function dailyCurve(ms: number): number {
+function dailyCurve(ms: number): number {
   const hour = (ms % DAY_MS) / HOUR_MS;
   return 1 + 0.5 * Math.sin((2 * Math.PI * (hour - 14)) / 24);
 }

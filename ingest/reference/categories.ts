@@ -122,5 +122,3 @@ export const CATEGORIES: readonly Category[] = [
   C("Party Supplies", 0.99, 80),
   C("Crafts & Sewing", 0.99, 150),
 ];
-
-export const CATEGORY_NAMES: readonly string[] = CATEGORIES.map((c) => c.name);

@@ -13,6 +13,7 @@ import { DLQ_TOPIC, type Topic } from "../../core/events/topics.ts";
 import { bronzeKey } from "../layout.ts";
 import { shapeLiteral } from "../bronze-schema.ts";
 import { inspect, rejectRecord, schemaReason } from "./rejects.ts";
+import { claimWorkDir } from "./work-dir.ts";
 import { positionKey, TopicBatch, type SinkRecord } from "./topic-batch.ts";
 import { sqlString } from "../../core/sql-literal.ts";
 
@@ -59,8 +60,7 @@ export class BronzeWriter {
   ) {}
 
   static async open(workDir: string, options: { threads?: number; memoryLimit?: string } = {}) {
-    await rm(workDir, { recursive: true, force: true });
-    await mkdir(workDir, { recursive: true });
+    await claimWorkDir(workDir);
     const db = await DuckDBInstance.create(":memory:", {
       threads: String(options.threads ?? 2),
       memory_limit: options.memoryLimit ?? "2GB",

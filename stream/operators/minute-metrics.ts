@@ -17,7 +17,7 @@ export interface Products {
   get(productId: string): ProductInfo | undefined;
 }
 
-export const UNKNOWN_CATEGORY = "unknown";
+const UNKNOWN_CATEGORY = "unknown";
 
 export function addTransaction(out: BatchOutput, tx: Transaction, time: number, products: Products): void {
   const window = windowOf(time);

@@ -73,7 +73,7 @@ export function takeStateWrite(
 }
 
 /** The whole state as snapshot parts of at most about `partBytes` each. */
-export function snapshotBodies(state: ShardState, partBytes: number): string[] {
+function snapshotBodies(state: ShardState, partBytes: number): string[] {
   const bodies: string[] = [];
   let items: string[] = [];
   let size = 0;

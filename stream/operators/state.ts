@@ -103,7 +103,7 @@ export interface SeenGroup {
  * persisted as one row per batch and partition rather than one per event (a tenth of the
  * commit time at backfill speed when it was one row per id).
  */
-export class SeenIds {
+class SeenIds {
   private readonly ids = new Map<string, number>();
   readonly groups = new Keyed<SeenGroup>();
   /** Topic -> the group this batch's new ids of that topic go to. */

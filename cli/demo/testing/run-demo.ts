@@ -10,7 +10,7 @@ import { join } from "node:path";
 const ROOT = new URL("../../..", import.meta.url).pathname;
 export const DEMO_KEY = "demo-test-key";
 
-export async function freePort(): Promise<number> {
+async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const s = createServer().listen(0, "127.0.0.1", () => {
       const port = (s.address() as { port: number }).port;

@@ -20,12 +20,11 @@ import {
 
 export const GRAFANA_VERSION = "11.6.0";
 export const SCHEMA_VERSION = 41;
-export const FOLDER = "GlobalMart";
 
 /** The uids fixed by provisioning/datasources/lakehouse.yaml. */
-export const POSTGRES: DataSourceRef = { type: "grafana-postgresql-datasource", uid: "lakehouse-postgres" };
+const POSTGRES: DataSourceRef = { type: "grafana-postgresql-datasource", uid: "lakehouse-postgres" };
 export const API: DataSourceRef = { type: "yesoreyeram-infinity-datasource", uid: "lakehouse-api" };
-export const PROMETHEUS: DataSourceRef = { type: "prometheus", uid: "lakehouse-prometheus" };
+const PROMETHEUS: DataSourceRef = { type: "prometheus", uid: "lakehouse-prometheus" };
 
 // ------------------------------------------------------------------ targets
 

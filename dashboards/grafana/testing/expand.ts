@@ -54,7 +54,7 @@ export function durationMs(text: string): number {
 }
 
 /** Grafana's interval text: the largest unit that divides the duration. */
-export function intervalText(ms: number): string {
+function intervalText(ms: number): string {
   for (const unit of ["w", "d", "h", "m", "s"] as const)
     if (ms % UNITS[unit]! === 0) return `${ms / UNITS[unit]!}${unit}`;
   return `${ms}ms`;
@@ -88,14 +88,14 @@ const ROUNDING: [number, number][] = [
   [259200000, 86_400_000],
 ];
 
-export function roundInterval(ms: number): number {
+function roundInterval(ms: number): number {
   if (ms <= 10) return 1;
   for (const [limit, value] of ROUNDING) if (ms <= limit) return value;
   return 604_800_000;
 }
 
 /** $__interval in ms: the range over the data points, rounded, never below the minimum interval. */
-export function intervalMs(ctx: ExpandContext): number {
+function intervalMs(ctx: ExpandContext): number {
   const span = ctx.range.to.getTime() - ctx.range.from.getTime();
   const computed = roundInterval(span / (ctx.maxDataPoints ?? 1000));
   return Math.max(computed, ctx.minInterval ? durationMs(ctx.minInterval) : 0);

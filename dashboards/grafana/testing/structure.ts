@@ -18,7 +18,7 @@ export const panelsOf = (d: Dashboard): Panel[] =>
 export const targetsOf = (p: Panel): Target[] => p.targets ?? [];
 
 /** The query text of a target, whatever its datasource. */
-export const queryText = (t: Target): string => {
+const queryText = (t: Target): string => {
   const text = t.rawSql ?? t.expr ?? t.url;
   return typeof text === "string" ? text : "";
 };

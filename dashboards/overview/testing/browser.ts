@@ -30,7 +30,7 @@ export async function signIn(page: Page, base: string, key: string, path = "/"):
   await Promise.all([page.waitForURL((u) => u.pathname === "/"), page.click("button[type=submit]")]);
 }
 
-export const panelStates = (page: Page) =>
+const panelStates = (page: Page) =>
   page.$$eval("[data-panel]", (els) =>
     Object.fromEntries(els.map((e) => [e.id, (e as HTMLElement).dataset.state])),
   );
