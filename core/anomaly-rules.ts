@@ -1,5 +1,5 @@
 /**
- * The transaction anomaly rules: the stream layer detects them (stream/operators/anomalies.ts)
+ * The transaction anomaly rules: the stream layer detects them (stream/operators/anomalies/anomalies.ts)
  * and the generator plants episodes shaped to trip exactly one of them
  * (ingest/generator/anomalies.ts), so both read the thresholds from here.
  *

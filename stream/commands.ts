@@ -19,7 +19,7 @@ import { KafkaProducer } from "../core/eventlog/kafka-producer.ts";
 import { componentLogger } from "../core/logger.ts";
 import { retry } from "../core/retry.ts";
 import { runService, type ServiceContext } from "../core/service.ts";
-import { DEFAULT_SESSION_RULES } from "./operators/sessions.ts";
+import { DEFAULT_SESSION_RULES } from "./operators/sessions/rules.ts";
 import { adoptPrefixedOffsets } from "./postgres/shard-store.ts";
 import { startStreamWorker } from "./start.ts";
 import { DEFAULT_STREAM_OPTIONS, type StreamOptions } from "./worker.ts";

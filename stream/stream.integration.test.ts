@@ -20,6 +20,7 @@ import { localServers, requireServer } from "../core/local-servers.ts";
 import { createLogger } from "../core/logger.ts";
 import { loadReference } from "../ingest/reference/load.ts";
 import { hostileCorpus } from "../ingest/testing/hostile.ts";
+import { funnel } from "./operators/funnel/funnel.ts";
 import { BatchOutput } from "./operators/output.ts";
 import { commitBatch, takeShard } from "./postgres/shard-store.ts";
 import { takeStateWrite } from "./operators/state-log.ts";
@@ -280,7 +281,7 @@ describe.skipIf(!up)("stream layer on the real Kafka and Postgres", () => {
     const now = await takeShard(schema.sql, "fence", 0, "new-owner");
     expect(now.epoch).toBe(old.epoch + 1);
     const out = new BatchOutput();
-    out.funnelAt(0).views = 5;
+    out.of(funnel).set(0, { views: 5, cartAdds: 0, purchases: 0 });
     const commit = (epoch: number, from: number, to: number) =>
       commitBatch(schema.sql, {
         group: "fence",

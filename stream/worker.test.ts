@@ -15,7 +15,7 @@ import { MemoryLog } from "../core/eventlog/memory-log.ts";
 import { partitionFor } from "../core/eventlog/partitioner.ts";
 import type { LogConsumer } from "../core/eventlog/port.ts";
 import { createLogger } from "../core/logger.ts";
-import { DEFAULT_SESSION_RULES } from "./operators/sessions.ts";
+import { DEFAULT_SESSION_RULES } from "./operators/sessions/rules.ts";
 import { ProductCache } from "./postgres/products.ts";
 import { takeShard } from "./postgres/shard-store.ts";
 import { recompute, sorted, streamTables, tableDiff, type Tables } from "./testing/golden.ts";

@@ -37,7 +37,9 @@ import { counter, gauge, histogram } from "../core/metrics.ts";
 import { retry, sleep } from "../core/retry.ts";
 import { unknownProductIds } from "./operators/product-ids.ts";
 import type { ProductCache } from "./postgres/products.ts";
-import { BatchOutput, MINUTE, mergeOutputs, windowOf } from "./operators/output.ts";
+import { OPERATORS } from "./operators/all.ts";
+import { BatchOutput, mergeOutputs } from "./operators/output.ts";
+import { MINUTE, windowOf } from "./operators/time.ts";
 import { outputFrom } from "./rebuild/output-from.ts";
 import {
   advance,
@@ -46,7 +48,7 @@ import {
   type ProcessOptions,
   type ShardRecord,
 } from "./operators/process.ts";
-import type { SessionRules } from "./operators/sessions.ts";
+import type { SessionRules } from "./operators/sessions/rules.ts";
 import type { ShardState } from "./operators/state.ts";
 import {
   commitBatch,
@@ -135,6 +137,8 @@ interface ShardBatch {
   /** Consumer lag at its poll, for operational_metrics. */
   lag: ReadonlyMap<string, number>;
 }
+
+const stateKeys = (state: ShardState) => Object.values(state.namespaces()).reduce((n, k) => n + k.size, 0);
 
 /** How often the advisory Kafka commit goes out at most. */
 const ADVISORY_COMMIT_MS = 1000;
@@ -235,7 +239,7 @@ export class StreamWorker {
     this.writeFrom = loaded.writeFrom;
     this.logger.info(
       { shard: id, epoch: loaded.epoch, offsets: Object.fromEntries(loaded.offsets) },
-      `took shard ${id} (epoch ${loaded.epoch}, ${loaded.state.sessions.size} open sessions)`,
+      `took shard ${id} (epoch ${loaded.epoch}, ${stateKeys(loaded.state)} keys of state)`,
     );
     return shard;
   }
@@ -465,7 +469,7 @@ export class StreamWorker {
       processRecords(basis, records.slice(i, i + SLICE), out, options);
     }
     const watermark = advance(basis, out, options);
-    this.rankOnce(shard, out);
+    this.leaveToOthers(shard, out);
     if (watermark > shard.lastPrune + MINUTE) {
       pruneSeen(basis, this.options.latenessMs);
       shard.lastPrune = watermark;
@@ -509,20 +513,10 @@ export class StreamWorker {
     if (found > 0) this.logger.info({ found }, `loaded ${found} products added since the last load`);
   }
 
-  /**
-   * An hour is ranked by the last of this worker's shards to close it: while another owned
-   * shard still has units open in it, that shard will rank it later with everyone's units.
-   * Saves ranking each hour once per shard (a fifth of the commit time in a backfill).
-   */
-  private rankOnce(shard: Shard, out: BatchOutput): void {
-    if (out.closedHours.length === 0) return;
-    const later = out.closedHours.filter((hour) =>
-      [...this.shards.values()].some((s) => s !== shard && s.state.openHours.has(String(hour))),
-    );
-    if (later.length === 0) return;
-    const keep = out.closedHours.filter((h) => !later.includes(h));
-    out.closedHours.length = 0;
-    out.closedHours.push(...keep);
+  /** Lets each operator leave to this worker's other shards what they will do later anyway. */
+  private leaveToOthers(shard: Shard, out: BatchOutput): void {
+    const others = [...this.shards.values()].filter((s) => s !== shard).map((s) => s.state);
+    for (const op of OPERATORS) op.leaveToOthers?.(out.of(op), others);
   }
 
   private count(out: BatchOutput, records: number): void {

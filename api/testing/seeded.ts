@@ -15,7 +15,7 @@ import { MemoryLog } from "../../core/eventlog/memory-log.ts";
 import { partitionFor } from "../../core/eventlog/partitioner.ts";
 import type { Logger } from "../../core/logger.ts";
 import { FileStore } from "../../lake/store/file-store.ts";
-import { DEFAULT_SESSION_RULES } from "../../stream/operators/sessions.ts";
+import { DEFAULT_SESSION_RULES } from "../../stream/operators/sessions/rules.ts";
 import { ProductCache } from "../../stream/postgres/products.ts";
 import {
   caughtUp,

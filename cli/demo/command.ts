@@ -28,7 +28,7 @@ import { BronzeWriter } from "../../lake/sink/bronze-writer.ts";
 import { startLakeSink } from "../../lake/sink/start.ts";
 import { DEFAULT_ROTATION } from "../../lake/sink/topic-batch.ts";
 import { FileStore } from "../../lake/store/file-store.ts";
-import { DEFAULT_SESSION_RULES } from "../../stream/operators/sessions.ts";
+import { DEFAULT_SESSION_RULES } from "../../stream/operators/sessions/rules.ts";
 import { startStreamWorker } from "../../stream/start.ts";
 import { DEFAULT_STREAM_OPTIONS } from "../../stream/worker.ts";
 import { fileRunHistory } from "../../warehouse/runs-file.ts";

@@ -1,7 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import type { EventTopic } from "../../core/events/topics.ts";
-import { BatchOutput, MINUTE } from "./output.ts";
+import { funnel } from "./funnel/funnel.ts";
+import { inventory } from "./inventory/inventory.ts";
+import { sales } from "./sales/sales.ts";
+import { BatchOutput } from "./output.ts";
 import {
   advance,
   processRecords,
@@ -10,9 +13,10 @@ import {
   type ProcessOptions,
   type ShardRecord,
 } from "./process.ts";
-import { DEFAULT_SESSION_RULES } from "./sessions.ts";
+import { DEFAULT_SESSION_RULES } from "./sessions/rules.ts";
 import { emptyPosition, takeStateWrite } from "./state-log.ts";
 import { ShardState } from "./state.ts";
+import { MINUTE } from "./time.ts";
 
 const T0 = Date.parse("2026-11-10T10:00:00.000Z");
 const PRODUCT = randomUUID();
@@ -72,12 +76,12 @@ describe("processRecords", () => {
       out,
       options(),
     );
-    expect([...out.sales.values()]).toEqual([
+    expect([...out.of(sales).values()]).toEqual([
       { window: T0, category: "Books", country: "UK", revenueCents: 50, transactions: 1, units: 4 },
       { window: T0, category: "unknown", country: "UK", revenueCents: 100, transactions: 1, units: 1 },
     ]);
-    expect(out.funnel.get(T0)).toEqual({ views: 0, cartAdds: 0, purchases: 1 });
-    expect([...out.stock.entries()]).toEqual([
+    expect(out.of(funnel).get(T0)).toEqual({ views: 0, cartAdds: 0, purchases: 1 });
+    expect([...out.of(inventory).stock.entries()]).toEqual([
       [PRODUCT, { units: 4, eventTime: T0 + 1000 }],
       [other, { units: 1, eventTime: T0 + 1000 }],
     ]);
@@ -103,7 +107,7 @@ describe("processRecords", () => {
     const counts = out.counts.get("transactions")!;
     expect(counts).toMatchObject({ events: 5, late: 1, duplicates: 1, dlq: 0 });
     expect(out.late.map((l) => [l.eventTime - T0, l.watermark - T0])).toEqual([[MINUTE, 3 * MINUTE]]);
-    expect([...out.funnel.keys()].sort()).toEqual([T0, T0 + 4 * MINUTE, T0 + 5 * MINUTE]);
+    expect([...out.of(funnel).keys()].sort()).toEqual([T0, T0 + 4 * MINUTE, T0 + 5 * MINUTE]);
     expect(out.dead).toHaveLength(1);
     expect(out.dead[0]!.record.error_reason).toMatch(/^event_id: /);
   });
@@ -163,10 +167,10 @@ describe("watermarks", () => {
     );
     expect(state.seen.size).toBe(2);
     advance(state, out, later({ idle }));
-    expect(out.closedHours).toEqual([]);
+    expect(out.of(inventory).closedHours).toEqual([]);
     processRecords(state, [rec("transactions", tx(T0 + 125 * MINUTE))], out, later({ idle }));
     advance(state, out, later({ idle }));
-    expect(out.closedHours).toEqual([T0, T0 + 3_600_000]);
+    expect(out.of(inventory).closedHours).toEqual([T0, T0 + 3_600_000]);
     pruneSeen(state, 2 * MINUTE);
     expect(state.seen.size).toBe(1);
   });

@@ -2,22 +2,47 @@
  * One shard's batch through every operator, in the order the records came (each partition in
  * offset order). Per record: decode and validate (failures to the DLQ), event-time checks
  * (older than its partition's watermark: late; the watermark is the largest event time seen on
- * that partition minus the allowed lateness), deduplication by event id, then the operators.
+ * that partition minus the allowed lateness), deduplication by event id, then each operator
+ * that reads the topic (all.ts).
  * After the records, the shard's watermark (the slowest of its partitions that still receive
- * records) closes sessions, abandoned carts and hours.
+ * records) is handed to every operator, which closes what it has passed (sessions, carts, hours).
  *
  * Pure: no I/O, no clock (the caller passes `now`), so unit tests need no server and a replay
  * of the same records from the same state gives the same output.
  */
 import { toDlqRecord } from "../../core/events/dlq.ts";
-import type { CartEvent, ProductView, Refund, Transaction } from "../../core/events/schemas.ts";
+import type { EventByTopic } from "../../core/events/schemas.ts";
 import { EVENT_TOPICS, ID_FIELD, type EventTopic } from "../../core/events/topics.ts";
 import { validateEvent } from "../../core/events/validate.ts";
-import { detectAnomalies } from "./anomalies.ts";
-import { addCartEvent, addRefund, addTransaction, addView, type Products } from "./minute-metrics.ts";
-import { HOUR, windowOf, type BatchOutput } from "./output.ts";
-import { closeSessions, sessionCart, sessionPurchase, sessionView, type SessionRules } from "./sessions.ts";
-import type { ShardState } from "./state.ts";
+import { OPERATORS } from "./all.ts";
+import type { OperatorContext, Products } from "./operator.ts";
+import type { BatchOutput } from "./output.ts";
+import type { SessionRules } from "./sessions/rules.ts";
+import { Keyed, type ShardState } from "./state.ts";
+
+/** What a stateless operator is handed as its state: never written to. */
+const NO_STATE = new Keyed<unknown>();
+
+type Handler = (c: OperatorContext<unknown, unknown>, event: EventByTopic[EventTopic], time: number) => void;
+
+/** Topic -> (operator index, its handler), built once: the per-event path looks up nothing else. */
+const HANDLERS = Object.fromEntries(
+  EVENT_TOPICS.map((topic) => [
+    topic,
+    OPERATORS.flatMap((op, i) => (op.on[topic] ? [{ i, on: op.on[topic] as Handler }] : [])),
+  ]),
+) as Record<EventTopic, { i: number; on: Handler }[]>;
+
+/** Each operator's view of this shard and batch, in the order of OPERATORS. */
+function contexts(state: ShardState, out: BatchOutput, options: ProcessOptions) {
+  return OPERATORS.map((op): OperatorContext<unknown, unknown> => ({
+    out: out.of(op),
+    state: op.namespace ? state.keyed(op.namespace) : NO_STATE,
+    products: options.products,
+    latenessMs: options.latenessMs,
+    sessions: options.sessions,
+  }));
+}
 
 export interface ShardRecord {
   /** The SPEC topic name (without any deployment prefix). */
@@ -55,8 +80,8 @@ export function processRecords(
   out: BatchOutput,
   options: ProcessOptions,
 ): void {
-  const { latenessMs, now, products } = options;
-  const sessions = { out, products, rules: options.sessions };
+  const { latenessMs, now } = options;
+  const ctx = contexts(state, out, options);
   for (const r of records) {
     const counts = out.countsOf(r.topic);
     counts.events += 1;
@@ -102,28 +127,7 @@ export function processRecords(
     }
     state.seen.add(seenKey, time, r.topic, r.offset);
 
-    switch (r.topic) {
-      case "transactions": {
-        const tx = result.event as Transaction;
-        addTransaction(out, tx, time, products);
-        detectAnomalies(out, state.users, tx, time, latenessMs);
-        sessionPurchase(sessions, state.sessions, tx, time);
-        const hour = windowOf(time, HOUR);
-        if (!state.openHours.has(String(hour))) state.openHours.set(String(hour), hour);
-        break;
-      }
-      case "product_views":
-        addView(out, result.event as ProductView, time);
-        sessionView(sessions, state.sessions, result.event as ProductView, time);
-        break;
-      case "cart_events":
-        addCartEvent(out, result.event as CartEvent, time);
-        sessionCart(sessions, state.sessions, result.event as CartEvent, time);
-        break;
-      case "refunds":
-        addRefund(out, result.event as Refund, time);
-        break;
-    }
+    for (const h of HANDLERS[r.topic]) h.on(ctx[h.i]!, result.event, time);
   }
 }
 
@@ -155,13 +159,8 @@ export function shardWatermark(
 export function advance(state: ShardState, out: BatchOutput, options: ProcessOptions): number {
   const watermark = shardWatermark(state, options);
   if (watermark === -Infinity) return watermark;
-  closeSessions(out, state.sessions, watermark, options.products, options.sessions);
-  for (const [key, hour] of state.openHours.map) {
-    if (watermark >= hour + HOUR) {
-      out.closedHours.push(hour);
-      state.openHours.delete(key);
-    }
-  }
+  const ctx = contexts(state, out, options);
+  OPERATORS.forEach((op, i) => op.onWatermark?.(ctx[i]!, watermark));
   return watermark;
 }
 

@@ -23,11 +23,11 @@ describe("state log", () => {
     const state = new ShardState();
     const position = emptyPosition();
     const rows: StateLogRow[] = [];
-    state.users.set("u1", { n: 1, mean: 500, m2: 0, recent: [[1, 500, "t1"]] });
+    state.keyed("user").set("u1", { n: 1, mean: 500, m2: 0, recent: [[1, 500, "t1"]] });
     state.maxTime.set("transactions", 1000);
     store(rows, takeStateWrite(state, position));
-    state.users.set("u2", { n: 2, mean: 10, m2: 4, recent: [] });
-    state.users.delete("u1");
+    state.keyed("user").set("u2", { n: 2, mean: 10, m2: 4, recent: [] });
+    state.keyed("user").delete("u1");
     state.seen.add("transactions:t9", 1000, "transactions", 7);
     store(rows, takeStateWrite(state, position));
     expect(takeStateWrite(state, position)).toBeUndefined();
@@ -52,8 +52,8 @@ describe("state log", () => {
     const writes: StateWrite[] = [];
     for (let batch = 0; batch < 40; batch++) {
       for (let i = 0; i < 5; i++)
-        state.users.set(`u${(batch * 5 + i) % 60}`, { n: batch, mean: i, m2: 0, recent: [] });
-      if (batch % 3 === 0) state.users.delete(`u${batch % 60}`);
+        state.keyed("user").set(`u${(batch * 5 + i) % 60}`, { n: batch, mean: i, m2: 0, recent: [] });
+      if (batch % 3 === 0) state.keyed("user").delete(`u${batch % 60}`);
       const write = takeStateWrite(state, position, limits)!;
       writes.push(write);
       store(rows, write);

@@ -8,7 +8,11 @@
  * Body: `{"u":[[namespace,key,value],...],"d":[[namespace,key],...]}`; a snapshot is the same
  * with every key as an upsert, split into parts so no single value grows without bound.
  */
+import { OPERATORS } from "./all.ts";
 import { ShardState } from "./state.ts";
+
+/** Namespaces a log may hold; anything else (an operator since removed) is ignored. */
+const OPERATOR_SPACES = new Set(OPERATORS.flatMap((o) => (o.namespace ? [o.namespace] : [])));
 
 /** Where a shard's log stands: the last sequence number and the bytes since its snapshot. */
 export interface StateLogPosition {
@@ -124,8 +128,10 @@ export function replayStateLog(rows: Iterable<StateLogRow>): {
     }
     const { u, d } = JSON.parse(row.body) as { u: [string, string, unknown][]; d: [string, string][] };
     const spaces = state.namespaces();
-    for (const [ns, k, v] of u) spaces[ns]?.restore(k, v);
-    for (const [ns, k] of d) spaces[ns]?.forget(k);
+    const space = (ns: string) =>
+      spaces[ns] ?? (OPERATOR_SPACES.has(ns) ? (spaces[ns] = state.keyed(ns)) : undefined);
+    for (const [ns, k, v] of u) space(ns)?.restore(k, v);
+    for (const [ns, k] of d) space(ns)?.forget(k);
     position.seq = row.seq;
   }
   state.seen.rebuild();

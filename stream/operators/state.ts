@@ -62,34 +62,6 @@ export class Keyed<V> {
   }
 }
 
-export interface UserHistory {
-  /** Earlier payments: count, mean and sum of squared deviations (Welford), in cents. */
-  n: number;
-  mean: number;
-  m2: number;
-  /** Recent transactions, oldest first: [event time, cents, transaction id]. */
-  recent: [number, number, string][];
-}
-
-export interface SessionState {
-  user: string;
-  start: number;
-  end: number;
-  views: number;
-  adds: number;
-  removes: number;
-  updates: number;
-  purchases: number;
-  purchaseCents: number;
-  /** product id -> [quantity in the cart now, event time of its last cart event]. */
-  cart: Record<string, [number, number]>;
-  lastCart: number | null;
-  /** Event time of the last checkout: cart events up to it were emptied by it. */
-  lastPurchase: number | null;
-  /** The last cart activity an abandonment was already reported for. */
-  abandonedFor: number | null;
-}
-
 /** A group of event ids first seen in one batch on one partition, persisted as one row. */
 export interface SeenGroup {
   /** The largest event time in the group: once the watermark passes it, the group can go. */
@@ -160,24 +132,26 @@ class SeenIds {
   }
 }
 
-/** The namespaces persisted in the state log (state-log.ts), and the state of one shard. */
+/**
+ * The state of one shard: the event-time high marks and event ids every operator relies on,
+ * and each operator's own keys under its namespace (operator.ts), all persisted in the state
+ * log (state-log.ts).
+ */
 export class ShardState {
   /** Topic -> the largest event time seen on this shard's partition of it. */
   readonly maxTime = new Keyed<number>();
   /** `<topic>:<event id>` of the events still within the lateness. */
   readonly seen = new SeenIds();
-  readonly users = new Keyed<UserHistory>();
-  readonly sessions = new Keyed<SessionState>();
-  /** Event-time hours (ms) this shard sold units in and has not closed yet. */
-  readonly openHours = new Keyed<number>();
+  private readonly spaces = new Map<string, Keyed<unknown>>();
+
+  /** An operator's keys, under the namespace it persists them in. */
+  keyed<V>(namespace: string): Keyed<V> {
+    let k = this.spaces.get(namespace);
+    if (!k) this.spaces.set(namespace, (k = new Keyed<unknown>()));
+    return k as Keyed<V>;
+  }
 
   namespaces(): Record<string, Keyed<unknown>> {
-    return {
-      wm: this.maxTime,
-      seen: this.seen.groups,
-      user: this.users,
-      session: this.sessions,
-      hour: this.openHours,
-    };
+    return { wm: this.maxTime, seen: this.seen.groups, ...Object.fromEntries(this.spaces) };
   }
 }

@@ -7,7 +7,7 @@
  * cart) rather than refused.
  */
 import type { SqlClient } from "../../core/db/sql.ts";
-import type { ProductInfo, Products } from "../operators/minute-metrics.ts";
+import type { ProductInfo, Products } from "../operators/operator.ts";
 
 /** A product id looked up and not found is not asked for again for this long. */
 const ABSENT_TTL_MS = 60_000;

@@ -72,14 +72,16 @@ describe.skipIf(!up)("state migration (003) on the real Postgres", () => {
     // The upgrade applies 003 and everything after it.
     expect((await migrate(sql, logger))[0]).toBe("003_state_log.sql");
     const shard0 = await loadShardState(sql, "g", 0);
-    expect(shard0.state.users.get("u-1")).toEqual(user);
-    expect(shard0.state.sessions.get("s-1")).toEqual(session);
+    expect(shard0.state.keyed("user").get("u-1")).toEqual(user);
+    expect(shard0.state.keyed("session").get("s-1")).toEqual(session);
     expect(shard0.state.seen.has("transactions:a'b")).toBe(true);
     expect(shard0.state.maxTime.get("transactions")).toBe(1_700_000_000_500);
-    expect(shard0.state.users.size + shard0.state.sessions.size).toBe(2);
-    expect((await loadShardState(sql, "g", 1)).state.openHours.get("1699999200000")).toBe(1_699_999_200_000);
-    expect((await loadShardState(sql, "other", 0)).state.users.get("u-2")).toEqual({ ...user, n: 1 });
-    expect((await loadShardState(sql, "g", 2)).state.users.size).toBe(0);
+    expect(shard0.state.keyed("user").size + shard0.state.keyed("session").size).toBe(2);
+    expect((await loadShardState(sql, "g", 1)).state.keyed("hour").get("1699999200000")).toBe(
+      1_699_999_200_000,
+    );
+    expect((await loadShardState(sql, "other", 0)).state.keyed("user").get("u-2")).toEqual({ ...user, n: 1 });
+    expect((await loadShardState(sql, "g", 2)).state.keyed("user").size).toBe(0);
     const old = await pool.query<{ t: string | null }>("SELECT to_regclass('stream_state') AS t");
     expect(old.rows[0]!.t).toBeNull();
   });

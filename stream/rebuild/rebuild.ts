@@ -12,7 +12,7 @@ import type { Sql } from "../../core/db/sql.ts";
 import { LakehouseError } from "../../core/errors.ts";
 import type { PartitionRange } from "../../core/eventlog/kafka-admin.ts";
 import { EVENT_TOPICS } from "../../core/events/topics.ts";
-import { HOUR } from "../operators/output.ts";
+import { HOUR } from "../operators/time.ts";
 
 const SCRIPT = readFileSync(new URL("./rebuild.sql", import.meta.url), "utf8");
 

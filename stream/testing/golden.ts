@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { RULES } from "../../core/anomaly-rules.ts";
 import type { SqlClient } from "../../core/db/sql.ts";
-import { DEFAULT_SESSION_RULES } from "../operators/sessions.ts";
+import { DEFAULT_SESSION_RULES } from "../operators/sessions/rules.ts";
 import { sqlString } from "../../core/sql-literal.ts";
 
 export type Tables = Record<string, string[]>;

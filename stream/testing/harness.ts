@@ -21,7 +21,8 @@ import { FileOutput } from "../../ingest/outputs.ts";
 import type { Catalog } from "../../ingest/reference/catalog.ts";
 import { writeReferenceFiles } from "../../ingest/reference/write.ts";
 import { DEFAULT_TOPIC_OPTIONS, topicSpecs } from "../../ingest/topics.ts";
-import { DEFAULT_SESSION_RULES } from "../operators/sessions.ts";
+import { DEFAULT_SESSION_RULES } from "../operators/sessions/rules.ts";
+import { sessions } from "../operators/sessions/sessions.ts";
 import { ProductCache } from "../postgres/products.ts";
 import { loadShardState } from "../postgres/shard-store.ts";
 import { DEFAULT_STREAM_OPTIONS, StreamWorker } from "../worker.ts";
@@ -222,7 +223,7 @@ async function reached(sql: Sql, group: string, ends: ReadonlyMap<string, number
   // Every shard holds exactly its sentinel's session once everything before it has closed.
   let open = 0;
   for (let shard = 0; shard < PARTITIONS; shard++)
-    open += (await loadShardState(sql, group, shard)).state.sessions.size;
+    open += (await loadShardState(sql, group, shard)).state.keyed(sessions.namespace!).size;
   return open === PARTITIONS;
 }
 

@@ -1,6 +1,6 @@
 /** Live stock (inventory_status), low-stock alerts (low_stock_alerts) and the hourly velocity top 10. */
 import { Type } from "@sinclair/typebox";
-import { LOW_STOCK_LEVELS } from "../../../stream/operators/thresholds.ts";
+import { LOW_STOCK_LEVELS } from "../../../stream/operators/inventory/levels.ts";
 import {
   Nullable,
   OneOf,

@@ -6,23 +6,37 @@
  * cart of everything put in before it, by event time, so the result does not depend on whether
  * the checkout (transactions topic) or the cart events (cart_events topic) were read first.
  */
-import type { CartEvent, ProductView, Transaction } from "../../core/events/schemas.ts";
-import type { Products } from "./minute-metrics.ts";
-import { cents, type BatchOutput } from "./output.ts";
-import type { Keyed, SessionState } from "./state.ts";
+import type { CartEvent, ProductView, Transaction } from "../../../core/events/schemas.ts";
+import { append, type Operator, type Products } from "../operator.ts";
+import type { Keyed } from "../state.ts";
+import { cents } from "../time.ts";
+import type { SessionRules } from "./rules.ts";
+import { writeSessions, type SessionsOutput } from "./write.ts";
 
-export interface SessionRules {
-  /** Inactivity that ends a session. */
-  gapMs: number;
-  /** Cart inactivity after which items left in it count as abandoned. */
-  abandonAfterMs: number;
+export { DEFAULT_SESSION_RULES, type SessionRules } from "./rules.ts";
+
+export interface SessionState {
+  user: string;
+  start: number;
+  end: number;
+  views: number;
+  adds: number;
+  removes: number;
+  updates: number;
+  purchases: number;
+  purchaseCents: number;
+  /** product id -> [quantity in the cart now, event time of its last cart event]. */
+  cart: Record<string, [number, number]>;
+  lastCart: number | null;
+  /** Event time of the last checkout: cart events up to it were emptied by it. */
+  lastPurchase: number | null;
+  /** The last cart activity an abandonment was already reported for. */
+  abandonedFor: number | null;
 }
-
-export const DEFAULT_SESSION_RULES: SessionRules = { gapMs: 30 * 60_000, abandonAfterMs: 15 * 60_000 };
 
 /** What the session functions need besides the state: where closed sessions go. */
 export interface SessionContext {
-  out: BatchOutput;
+  out: SessionsOutput;
   products: Products;
   rules: SessionRules;
 }
@@ -143,7 +157,7 @@ function emitSession(
 
 /** Reports abandoned carts and closes sessions the watermark has passed. */
 export function closeSessions(
-  out: BatchOutput,
+  out: SessionsOutput,
   sessions: Keyed<SessionState>,
   watermark: number,
   products: Products,
@@ -174,3 +188,29 @@ export function closeSessions(
     }
   }
 }
+
+export const sessions: Operator<SessionsOutput, SessionState> = {
+  name: "sessions",
+  namespace: "session",
+  output: () => ({ sessions: [], abandonments: [] }),
+  on: {
+    product_views: ({ out, state, products, sessions: rules }, ev, time) =>
+      sessionView({ out, products, rules }, state, ev, time),
+    cart_events: ({ out, state, products, sessions: rules }, ev, time) =>
+      sessionCart({ out, products, rules }, state, ev, time),
+    transactions: ({ out, state, products, sessions: rules }, tx, time) =>
+      sessionPurchase({ out, products, rules }, state, tx, time),
+  },
+  onWatermark: ({ out, state, products, sessions: rules }, watermark) =>
+    closeSessions(out, state, watermark, products, rules),
+  merge(into, from) {
+    append(into.sessions, from.sessions);
+    append(into.abandonments, from.abandonments);
+  },
+  since: (out, since) => ({
+    sessions: out.sessions.filter((s) => s.end >= since),
+    abandonments: out.abandonments.filter((a) => a.abandonedAt >= since),
+  }),
+  rows: (out) => out.sessions.length + out.abandonments.length,
+  write: writeSessions,
+};

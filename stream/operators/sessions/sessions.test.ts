@@ -1,15 +1,17 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import type { CartEvent, Transaction } from "../../core/events/schemas.ts";
-import { BatchOutput, MINUTE } from "./output.ts";
+import type { CartEvent, Transaction } from "../../../core/events/schemas.ts";
+import { Keyed } from "../state.ts";
+import { MINUTE } from "../time.ts";
 import {
   closeSessions,
   DEFAULT_SESSION_RULES,
   sessionCart,
   sessionPurchase,
+  sessions as sessionsOperator,
   sessionView,
+  type SessionState,
 } from "./sessions.ts";
-import { Keyed, type SessionState } from "./state.ts";
 
 const T0 = Date.parse("2026-11-10T10:00:00.000Z");
 const P1 = randomUUID();
@@ -37,7 +39,7 @@ const view = { event_id: randomUUID(), user_id: user, session_id: session } as n
 
 function setup() {
   const sessions = new Keyed<SessionState>();
-  const out = new BatchOutput();
+  const out = sessionsOperator.output();
   const c = { out, products, rules: DEFAULT_SESSION_RULES };
   return { sessions, out, c };
 }

@@ -1,10 +1,9 @@
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { RULES } from "../../core/anomaly-rules.ts";
-import type { Transaction } from "../../core/events/schemas.ts";
-import { detectAnomalies } from "./anomalies.ts";
-import { BatchOutput } from "./output.ts";
-import { Keyed, type UserHistory } from "./state.ts";
+import { RULES } from "../../../core/anomaly-rules.ts";
+import type { Transaction } from "../../../core/events/schemas.ts";
+import { Keyed } from "../state.ts";
+import { anomalies, detectAnomalies, type UserHistory } from "./anomalies.ts";
 
 const T0 = Date.parse("2026-11-10T10:00:00.000Z");
 const user = randomUUID();
@@ -22,11 +21,11 @@ const tx = (amount: number, quantity = 1): Transaction => ({
 /** Runs transactions (amount, seconds after T0) through the detector; returns type -> flagged indexes. */
 function detect(list: [number, number, number?][]) {
   const users = new Keyed<UserHistory>();
-  const out = new BatchOutput();
+  const out = anomalies.output();
   const txs = list.map(([amount, , quantity]) => tx(amount, quantity));
   list.forEach(([, s], i) => detectAnomalies(out, users, txs[i]!, T0 + s * 1000, 120_000));
   const byType = new Map<string, number[]>();
-  for (const row of out.anomalies.values()) {
+  for (const row of out.values()) {
     const i = txs.findIndex((t) => t.transaction_id === row.transactionId);
     byType.set(
       row.type,
@@ -75,7 +74,7 @@ describe("detectAnomalies", () => {
     ]);
     expect(byType.get("rapid_transactions")).toEqual([0, 1, 2, 3, 4, 5]);
     // A run that grows re-flags its members with the higher score.
-    expect(new Set([...out.anomalies.values()].map((r) => r.description))).toEqual(
+    expect(new Set([...out.values()].map((r) => r.description))).toEqual(
       new Set(["6 transactions within 60 s"]),
     );
   });

@@ -1,10 +1,24 @@
+/** How the sales cells reach Postgres: the cells, and their rollups (sales_minute_rollups). */
+import type { SqlClient } from "../../../core/db/sql.ts";
+import { sortedValues, sqlFile } from "../operator.ts";
+
+export interface SalesDelta {
+  window: number;
+  category: string;
+  country: string;
+  revenueCents: number;
+  transactions: number;
+  units: number;
+}
+
+/** `<window>|<category>|<country>` -> the cell's delta. */
+export type SalesOutput = Map<string, SalesDelta>;
+
 /**
  * The per-minute sales cells rolled up over category, over country and over both: the rows of
  * `sales_minute_rollups`, with "*" for "every". Additive like the cells, so each worker adds
  * its batch's rollup and the stored sums stay equal to the sums of `sales_metrics`.
  */
-import type { SalesDelta } from "./output.ts";
-
 export const EVERY = "*";
 
 /** One row per (minute, category, "*"), (minute, "*", country) and (minute, "*", "*"), sorted by key. */
@@ -39,3 +53,29 @@ export function rollUpSales(cells: Iterable<SalesDelta>): SalesDelta[] {
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+const CELLS = sqlFile(new URL("./sales_metrics.sql", import.meta.url));
+const ROLLUPS = sqlFile(new URL("./sales_minute_rollups.sql", import.meta.url));
+
+/** Adds the cells and their rollups (one statement each; arrays expanded with unnest). */
+export async function writeSales(tx: SqlClient, out: SalesOutput): Promise<void> {
+  if (out.size === 0) return;
+  const rows = sortedValues(out);
+  await tx.query(CELLS, [
+    rows.map((r) => r.window),
+    rows.map((r) => r.category),
+    rows.map((r) => r.country),
+    rows.map((r) => r.revenueCents),
+    rows.map((r) => r.transactions),
+    rows.map((r) => r.units),
+  ]);
+  const rollups = rollUpSales(rows);
+  await tx.query(ROLLUPS, [
+    rollups.map((r) => r.category),
+    rollups.map((r) => r.country),
+    rollups.map((r) => r.window),
+    rollups.map((r) => r.revenueCents),
+    rollups.map((r) => r.transactions),
+    rollups.map((r) => r.units),
+  ]);
+}

@@ -6,10 +6,21 @@
  * highest score). The outlier rule compares with the user's whole history (Welford's running
  * mean and variance), not just the window.
  */
-import { RULES, type AnomalyType } from "../../core/anomaly-rules.ts";
-import type { Transaction } from "../../core/events/schemas.ts";
-import type { Keyed, UserHistory } from "./state.ts";
-import { cents, type BatchOutput } from "./output.ts";
+import { RULES, type AnomalyType } from "../../../core/anomaly-rules.ts";
+import type { Transaction } from "../../../core/events/schemas.ts";
+import { keepFrom, type Operator } from "../operator.ts";
+import type { Keyed } from "../state.ts";
+import { cents } from "../time.ts";
+import { writeAnomalies, type AnomaliesOutput, type AnomalyRow } from "./write.ts";
+
+export interface UserHistory {
+  /** Earlier payments: count, mean and sum of squared deviations (Welford), in cents. */
+  n: number;
+  mean: number;
+  m2: number;
+  /** Recent transactions, oldest first: [event time, cents, transaction id]. */
+  recent: [number, number, string][];
+}
 
 const RECENT_MS = Math.max(RULES.rapidWindowMs, RULES.velocityWindowMs);
 const money = (c: number) => (c / 100).toFixed(2);
@@ -77,7 +88,7 @@ const RUN_RULES: readonly RunRule[] = [
   },
 ];
 
-function flagRun(out: BatchOutput, userId: string, recent: Recent, j: number, rule: RunRule): void {
+function flagRun(out: AnomaliesOutput, userId: string, recent: Recent, j: number, rule: RunRule): void {
   if (!rule.eligible(recent[j]![1])) return;
   const run = runEndingAt(recent, j, rule.ms, rule.eligible);
   if (!rule.qualifies(run.count, run.sum)) return;
@@ -86,7 +97,7 @@ function flagRun(out: BatchOutput, userId: string, recent: Recent, j: number, ru
   for (let i = run.first; i <= j; i++) {
     const [time, c, id] = recent[i]!;
     if (!rule.eligible(c)) continue;
-    out.flag({
+    flag(out, {
       transactionId: id,
       type: rule.type,
       userId,
@@ -98,8 +109,15 @@ function flagRun(out: BatchOutput, userId: string, recent: Recent, j: number, ru
   }
 }
 
+/** Keeps the highest-scoring version of an anomaly row (a growing run re-flags members). */
+function flag(out: AnomaliesOutput, row: AnomalyRow): void {
+  const key = `${row.transactionId}|${row.type}`;
+  const prior = out.get(key);
+  if (!prior || row.score > prior.score) out.set(key, row);
+}
+
 export function detectAnomalies(
-  out: BatchOutput,
+  out: AnomaliesOutput,
   users: Keyed<UserHistory>,
   tx: Transaction,
   time: number,
@@ -109,7 +127,7 @@ export function detectAnomalies(
   const base = { transactionId: tx.transaction_id, userId: tx.user_id, eventTime: time, amountCents: amount };
 
   if (tx.total_amount > RULES.highValue) {
-    out.flag({
+    flag(out, {
       ...base,
       type: "high_value",
       score: tx.total_amount / RULES.highValue,
@@ -119,7 +137,7 @@ export function detectAnomalies(
   let maxQuantity = 0;
   for (const item of tx.products) maxQuantity = Math.max(maxQuantity, item.quantity);
   if (maxQuantity > RULES.unusualQuantity) {
-    out.flag({
+    flag(out, {
       ...base,
       type: "unusual_quantity",
       score: maxQuantity / RULES.unusualQuantity,
@@ -132,7 +150,7 @@ export function detectAnomalies(
     const std = Math.sqrt(h.m2 / h.n);
     if (amount > h.mean + RULES.outlierSigmas * std && amount >= RULES.outlierRatio * h.mean) {
       const sigmas = std > 0 ? (amount - h.mean) / std : Infinity;
-      out.flag({
+      flag(out, {
         ...base,
         type: "statistical_outlier",
         score: Number.isFinite(sigmas) ? sigmas : amount / h.mean,
@@ -162,3 +180,20 @@ export function detectAnomalies(
   if (drop > 0) recent.splice(0, drop);
   users.set(tx.user_id, h);
 }
+
+export const anomalies: Operator<AnomaliesOutput, UserHistory> = {
+  name: "anomalies",
+  namespace: "user",
+  output: () => new Map(),
+  on: {
+    transactions({ out, state, latenessMs }, tx, time) {
+      detectAnomalies(out, state, tx, time, latenessMs);
+    },
+  },
+  merge(into, from) {
+    for (const row of from.values()) flag(into, row);
+  },
+  since: (out, since) => keepFrom(out, (_, a) => a.eventTime, since),
+  rows: (out) => out.size,
+  write: writeAnomalies,
+};

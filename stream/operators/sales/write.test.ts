@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { SalesDelta } from "./output.ts";
-import { EVERY, rollUpSales } from "./sales-rollup.ts";
+import type { SalesDelta } from "./write.ts";
+import { EVERY, rollUpSales } from "./write.ts";
 
 const cell = (
   window: number,
