@@ -20,10 +20,10 @@ function sources(dir: string): string[] {
   });
 }
 
-/** Where each code is raised: `new LakehouseError("CODE", ...)` or the API's `problem("CODE", ...)`. */
+/** Where each code is raised: `new LakehouseError("CODE", ...)`, a subclass's `super("CODE", ...)` or the API's `problem("CODE", ...)`. */
 function raisedCodes(): Map<string, string[]> {
   const raised = new Map<string, string[]>();
-  const site = /\b(?:LakehouseError|problem)\(\s*"([A-Z_]+)"/g;
+  const site = /\b(?:LakehouseError|problem|super)\(\s*"([A-Z_]+)"/g;
   for (const file of sources(ROOT)) {
     for (const m of readFileSync(file, "utf8").matchAll(site)) {
       const at = raised.get(m[1]!) ?? [];

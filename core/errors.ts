@@ -64,6 +64,21 @@ export class LakehouseError extends Error {
   }
 }
 
+/**
+ * FENCED: a newer owner holds what this worker tried to write (a stream shard, a sink's
+ * partitions). `shard` names the stream shard when there is one, so a joint commit can drop it
+ * and commit the rest.
+ */
+export class FencedError extends LakehouseError {
+  readonly shard: number | undefined;
+
+  constructor(message: string, options: ErrorOptions & { shard?: number } = {}) {
+    super("FENCED", message, options);
+    this.name = "FencedError";
+    this.shard = options.shard;
+  }
+}
+
 function describeCause(cause: unknown): unknown {
   if (cause === undefined) return undefined;
   if (cause instanceof LakehouseError) return cause.toJSON();

@@ -13,7 +13,7 @@
  * names (`topicPrefix`) is added and stripped here only.
  */
 import Kafka from "node-rdkafka";
-import { LakehouseError } from "../errors.ts";
+import { FencedError, LakehouseError } from "../errors.ts";
 import { retry } from "../retry.ts";
 import type { Logger } from "../logger.ts";
 import type {
@@ -245,7 +245,7 @@ export class KafkaLogConsumer implements LogConsumer {
   async commit(offsets: readonly PartitionOffset[]): Promise<void> {
     const lost = offsets.filter((o) => !this.committable.has(key(o)));
     if (lost.length > 0)
-      throw new LakehouseError("FENCED", `no longer owns ${lost.map(key).join(", ")}`, { context: { lost } });
+      throw new FencedError(`no longer owns ${lost.map(key).join(", ")}`, { context: { lost } });
     try {
       this.consumer.commitSync(
         offsets.map((o) => ({ topic: this.prefix + o.topic, partition: o.partition, offset: o.offset })),
@@ -253,7 +253,7 @@ export class KafkaLogConsumer implements LogConsumer {
     } catch (err) {
       const code = (err as { code?: number }).code ?? 0;
       if (FENCING_CODES.has(code))
-        throw new LakehouseError("FENCED", `commit refused: ${(err as Error).message}`, { cause: err });
+        throw new FencedError(`commit refused: ${(err as Error).message}`, { cause: err });
       throw new LakehouseError("SERVICE_UNAVAILABLE", `commit failed: ${(err as Error).message}`, {
         cause: err,
       });

@@ -6,7 +6,7 @@
  * partition number either way. In memory only, or (`MemoryLog.persistent`) with a journal
  * file that brings records and committed offsets back after a restart (journal.ts).
  */
-import { LakehouseError } from "../errors.ts";
+import { FencedError } from "../errors.ts";
 import { Journal, type JournalEntry } from "./journal.ts";
 import { partitionOf } from "./partitioner.ts";
 import type {
@@ -251,7 +251,7 @@ class MemoryConsumer implements LogConsumer {
   async commit(offsets: readonly PartitionOffset[]): Promise<void> {
     for (const o of offsets) {
       const k = tpKey(o.topic, o.partition);
-      if (!this.positions.has(k)) throw new LakehouseError("FENCED", `no longer owns ${k}`);
+      if (!this.positions.has(k)) throw new FencedError(`no longer owns ${k}`);
       this.log.recordCommit(this.groupName, this.group, o.topic, o.partition, o.offset);
     }
   }

@@ -9,7 +9,7 @@
  * one file per partition and event-time hour. One batch per topic is in flight while the next
  * fills, so consuming overlaps writing and uploading.
  */
-import { LakehouseError } from "../../core/errors.ts";
+import { FencedError } from "../../core/errors.ts";
 import { faultPoint } from "../../core/faults.ts";
 import type { Logger } from "../../core/logger.ts";
 import { counter, gauge, histogram } from "../../core/metrics.ts";
@@ -195,7 +195,7 @@ export class LakeSink {
         logger: this.options.logger,
       });
     } catch (err) {
-      if (err instanceof LakehouseError && err.code === "FENCED") {
+      if (err instanceof FencedError) {
         this.options.logger.warn({ err: err.message }, "offsets not committed: this worker was fenced");
         return;
       }

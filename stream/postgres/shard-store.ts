@@ -8,7 +8,7 @@
  */
 import { EVENT_TOPICS } from "../../core/events/topics.ts";
 import type { Sql, SqlClient } from "../../core/db/sql.ts";
-import { LakehouseError } from "../../core/errors.ts";
+import { FencedError } from "../../core/errors.ts";
 import type { BatchOutput } from "../operators/output.ts";
 import type { ShardState } from "../operators/state.ts";
 import { replayStateLog, type StateLogPosition, type StateWrite } from "../operators/state-log.ts";
@@ -89,9 +89,9 @@ export interface CommitInput {
   ops: { minute: number; lag: ReadonlyMap<string, number> };
 }
 
-/** Thrown by commitBatch for the first shard found lost; `context.shard` says which. */
-function fenced(group: string, shard: number, message: string, more: object = {}): LakehouseError {
-  return new LakehouseError("FENCED", message, { context: { group, shard, ...more } });
+/** Thrown by commitBatch for the first shard found lost. */
+function fenced(group: string, shard: number, message: string, more: object = {}): FencedError {
+  return new FencedError(message, { shard, context: { group, shard, ...more } });
 }
 
 export async function commitBatch(sql: Sql, input: CommitInput): Promise<void> {
