@@ -8,6 +8,7 @@ import { funnel } from "./funnel/funnel.ts";
 import { inventory } from "./inventory/inventory.ts";
 import type { Operator } from "./operator.ts";
 import { payments } from "./payments/payments.ts";
+import { refundReasons } from "./refund-reasons/refund-reasons.ts";
 import { refunds } from "./refunds/refunds.ts";
 import { sales } from "./sales/sales.ts";
 import { sessions } from "./sessions/sessions.ts";
@@ -18,6 +19,7 @@ export const OPERATORS: readonly Operator<any, any>[] = [
   funnel,
   payments,
   refunds,
+  refundReasons,
   inventory,
   anomalies,
   sessions,

@@ -9,7 +9,6 @@ import { readFileSync } from "node:fs";
 import type { SqlClient } from "../../core/db/sql.ts";
 import type { EventByTopic } from "../../core/events/schemas.ts";
 import type { EventTopic } from "../../core/events/topics.ts";
-import type { SessionRules } from "./sessions/rules.ts";
 import type { Keyed, ShardState } from "./state.ts";
 
 export interface ProductInfo {
@@ -20,6 +19,14 @@ export interface ProductInfo {
 /** The product dimension, as the operators see it. */
 export interface Products {
   get(productId: string): ProductInfo | undefined;
+}
+
+/** How sessions end and carts count as abandoned (defaults in sessions/rules.ts). */
+export interface SessionRules {
+  /** Inactivity that ends a session. */
+  gapMs: number;
+  /** Cart inactivity after which items left in it count as abandoned. */
+  abandonAfterMs: number;
 }
 
 /** What an operator sees of its shard while it processes one batch. */

@@ -8,6 +8,7 @@ DELETE FROM sales_minute_rollups WHERE window_start >= current_setting('lakehous
 DELETE FROM funnel_metrics WHERE window_start >= current_setting('lakehouse.rebuild_from')::timestamptz;
 DELETE FROM payment_metrics WHERE window_start >= current_setting('lakehouse.rebuild_from')::timestamptz;
 DELETE FROM refund_metrics WHERE window_start >= current_setting('lakehouse.rebuild_from')::timestamptz;
+DELETE FROM refund_reasons_hourly WHERE hour_start >= current_setting('lakehouse.rebuild_from')::timestamptz;
 DELETE FROM product_hour_units WHERE hour_start >= current_setting('lakehouse.rebuild_from')::timestamptz;
 DELETE FROM inventory_velocity WHERE hour_start >= current_setting('lakehouse.rebuild_from')::timestamptz;
 DELETE FROM transaction_anomalies WHERE event_time >= current_setting('lakehouse.rebuild_from')::timestamptz;

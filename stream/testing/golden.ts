@@ -67,6 +67,7 @@ export async function recompute(
       funnel: (await rows("SELECT * FROM expected_funnel")).map((r) => j(...r)),
       payments: (await rows("SELECT * FROM expected_payments")).map((r) => j(...r)),
       refunds: (await rows("SELECT * FROM expected_refunds")).map((r) => j(...r)),
+      refundReasons: (await rows("SELECT * FROM expected_refund_reasons")).map((r) => j(...r)),
       anomalies: (await rows("SELECT * FROM expected_anomalies")).map((r) => j(...r)),
       sessions: (
         await rows(
@@ -110,6 +111,9 @@ export async function streamTables(db: SqlClient, scope: GoldenScope): Promise<T
       `SELECT ${ms("window_start")}, payment_method, transactions, ${c("amount")} FROM payment_metrics`,
     ),
     refunds: await rows(`SELECT ${ms("window_start")}, refunds, ${c("amount")} FROM refund_metrics`),
+    refundReasons: await rows(
+      `SELECT ${ms("hour_start")}, reason, refunds, ${c("amount")} FROM refund_reasons_hourly`,
+    ),
     anomalies: await rows("SELECT transaction_id, anomaly_type FROM transaction_anomalies"),
     sessions: await rows(
       `SELECT session_id, user_id, ${ms("session_start")}, ${ms("session_end")}, page_views, cart_adds, cart_removes,

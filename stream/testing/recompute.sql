@@ -44,7 +44,7 @@ QUALIFY row_number() OVER (PARTITION BY id ORDER BY seq) = 1;
 CREATE TABLE refunds AS
 SELECT * FROM (
   SELECT seq, value ->> 'refund_id' AS id, epoch_ms(CAST(value ->> 'timestamp' AS TIMESTAMPTZ)) AS t,
-         CAST(round(CAST(value ->> 'amount' AS DOUBLE) * 100) AS BIGINT) AS cents
+         CAST(round(CAST(value ->> 'amount' AS DOUBLE) * 100) AS BIGINT) AS cents, value ->> 'reason' AS reason
   FROM raw WHERE topic = 'refunds')
 QUALIFY row_number() OVER (PARTITION BY id ORDER BY seq) = 1;
 
@@ -66,6 +66,9 @@ SELECT (t // 60000) * 60000 AS w, method, count(*) AS transactions, sum(cents) A
 
 CREATE VIEW expected_refunds AS
 SELECT (t // 60000) * 60000 AS w, count(*) AS refunds, sum(cents) AS cents FROM refunds GROUP BY ALL;
+
+CREATE VIEW expected_refund_reasons AS
+SELECT (t // 3600000) * 3600000 AS h, reason, count(*) AS refunds, sum(cents) AS cents FROM refunds GROUP BY ALL;
 
 -- Anomalies: the rules of core/anomaly-rules.ts, as self-joins over each user's transactions.
 CREATE TABLE ordered_tx AS

@@ -1,8 +1,5 @@
-export interface SessionRules {
-  /** Inactivity that ends a session. */
-  gapMs: number;
-  /** Cart inactivity after which items left in it count as abandoned. */
-  abandonAfterMs: number;
-}
+import type { SessionRules } from "../operator.ts";
+
+export type { SessionRules } from "../operator.ts";
 
 export const DEFAULT_SESSION_RULES: SessionRules = { gapMs: 30 * 60_000, abandonAfterMs: 15 * 60_000 };
