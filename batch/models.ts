@@ -1,56 +1,109 @@
 /**
- * The batch models, in dependency order, like a small dbt project: each is a SQL file under
- * models/<layer>/ (a readable CTE chain) materialised as a DuckDB table of the same name, and
- * followed by its data tests (models/tests/<model>__<test>.sql, each returning the rows that
- * break it). Sources are the bronze views and the product dimension.
+ * The batch models, in run order, like a small dbt project. Each is a SQL file under
+ * models/<layer>/ (a readable CTE chain, its opening comment its description) materialised as a
+ * DuckDB table of the same name, with a `.yml` beside it declaring what is not SQL: its key and
+ * indexes in the warehouse (published models only) and its generic data tests (unique,
+ * not_null, relationships). Singular tests are models/tests/<model>__<test>.sql, each returning
+ * the rows that break it. Dependencies are read from the SQL (the model and source names it
+ * names), so they cannot drift from it. Sources are the bronze views and the product dimension.
  */
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { IndexSpecification } from "mongodb";
+import { parse } from "yaml";
+
 export type Layer = "silver" | "gold";
+
+export const SOURCES = [
+  "bronze_transactions",
+  "bronze_product_views",
+  "bronze_cart_events",
+  "bronze_refunds",
+  "dim_products",
+] as const;
+
+/** A generic data test: each is turned into a query returning the rows that break it. */
+export type GenericTest =
+  | { unique: string[] }
+  | { not_null: string[] }
+  | { relationships: { column: string; to: string; field: string } };
 
 export interface Model {
   name: string;
   layer: Layer;
-  /** Models (or sources: bronze_*, dim_products) it reads. */
+  sql: string;
+  /** Models or sources it reads, from its SQL. */
   deps: string[];
+  /** Where it is published: the fields that identify a row, and indexes readers query by. */
+  warehouse?: { key: string[]; indexes?: IndexSpecification[] };
+  tests: GenericTest[];
 }
 
-export const MODELS: readonly Model[] = [
-  { name: "silver_transactions", layer: "silver", deps: ["bronze_transactions"] },
-  { name: "silver_transaction_items", layer: "silver", deps: ["silver_transactions", "dim_products"] },
-  { name: "silver_product_views", layer: "silver", deps: ["bronze_product_views"] },
-  { name: "silver_cart_events", layer: "silver", deps: ["bronze_cart_events"] },
-  { name: "silver_refunds", layer: "silver", deps: ["bronze_refunds"] },
-  { name: "rfm_customers", layer: "gold", deps: ["silver_transactions"] },
-  { name: "rfm_segments", layer: "gold", deps: ["rfm_customers"] },
-  { name: "daily_sales", layer: "gold", deps: ["silver_transaction_items", "silver_refunds"] },
-  {
-    name: "funnel_daily",
-    layer: "gold",
-    deps: ["silver_product_views", "silver_cart_events", "silver_transactions"],
-  },
-  {
-    name: "customer_360",
-    layer: "gold",
-    deps: [
-      "silver_transactions",
-      "silver_transaction_items",
-      "silver_refunds",
-      "silver_product_views",
-      "silver_cart_events",
-    ],
-  },
-  {
-    name: "product_performance",
-    layer: "gold",
-    deps: [
-      "silver_transaction_items",
-      "silver_refunds",
-      "silver_product_views",
-      "silver_cart_events",
-      "dim_products",
-    ],
-  },
-  { name: "cohort_retention", layer: "gold", deps: ["silver_transactions"] },
+/** Run order: every model after the models it reads (checked by models.test.ts). */
+const ORDER: readonly [string, Layer][] = [
+  ["silver_transactions", "silver"],
+  ["silver_transaction_items", "silver"],
+  ["silver_product_views", "silver"],
+  ["silver_cart_events", "silver"],
+  ["silver_refunds", "silver"],
+  ["rfm_customers", "gold"],
+  ["rfm_segments", "gold"],
+  ["daily_sales", "gold"],
+  ["funnel_daily", "gold"],
+  ["customer_360", "gold"],
+  ["product_performance", "gold"],
+  ["cohort_retention", "gold"],
 ];
+
+const DIR = fileURLToPath(new URL("./models/", import.meta.url));
+const NAMES = new Set<string>([...SOURCES, ...ORDER.map(([n]) => n)]);
+
+/** The model and source names the SQL reads, comments aside, in the order it first names them. */
+export function depsOf(name: string, sql: string): string[] {
+  const code = sql.replace(/--.*$/gm, "");
+  const deps: string[] = [];
+  for (const [word] of code.matchAll(/\b[a-z_][a-z0-9_]*\b/g))
+    if (word !== name && NAMES.has(word) && !deps.includes(word)) deps.push(word);
+  return deps;
+}
+
+function load(name: string, layer: Layer): Model {
+  const sql = readFileSync(`${DIR}${layer}/${name}.sql`, "utf8");
+  const ymlPath = `${DIR}${layer}/${name}.yml`;
+  const spec = (existsSync(ymlPath) ? (parse(readFileSync(ymlPath, "utf8")) ?? {}) : {}) as Partial<
+    Pick<Model, "warehouse" | "tests">
+  >;
+  // A typo in a declaration must not silently drop a test or an index.
+  const unknown = Object.keys(spec).filter((k) => k !== "warehouse" && k !== "tests");
+  for (const t of spec.tests ?? [])
+    for (const k of Object.keys(t)) if (!["unique", "not_null", "relationships"].includes(k)) unknown.push(k);
+  if (unknown.length > 0) throw new Error(`${ymlPath}: unknown ${unknown.map((k) => `"${k}"`).join(", ")}`);
+  return { name, layer, sql, deps: depsOf(name, sql), warehouse: spec.warehouse, tests: spec.tests ?? [] };
+}
+
+export const MODELS: readonly Model[] = ORDER.map(([name, layer]) => load(name, layer));
+
+/** The query returning the rows that break a generic test of `model`. */
+export function genericTestSql(model: string, test: GenericTest): { name: string; sql: string } {
+  if ("unique" in test) {
+    const cols = test.unique.join(", ");
+    return {
+      name: `${model}__unique_${test.unique.join("_")}`,
+      sql: `SELECT ${cols}, count(*) AS copies FROM ${model} GROUP BY ${cols} HAVING count(*) > 1`,
+    };
+  }
+  if ("not_null" in test)
+    return {
+      name: `${model}__not_null`,
+      sql: `SELECT * FROM ${model} WHERE ${test.not_null.map((c) => `${c} IS NULL`).join(" OR ")}`,
+    };
+  const { column, to, field } = test.relationships;
+  return {
+    name: `${model}__${column}_in_${to}`,
+    sql: `SELECT m.${column} FROM ${model} m WHERE m.${column} IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM ${to} t WHERE t.${field} = m.${column})`,
+  };
+}
 
 /** The models `job` needs, itself last, in run order; every model when `job` is undefined. */
 export function plan(job?: string): Model[] {

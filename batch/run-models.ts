@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { LakehouseError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
-import type { Model } from "./models.ts";
+import { genericTestSql, type Model } from "./models.ts";
 
 const MODELS_DIR = fileURLToPath(new URL("./models/", import.meta.url));
 const TESTS = readdirSync(`${MODELS_DIR}tests`).filter((f) => f.endsWith(".sql"));
@@ -28,15 +28,15 @@ export interface ModelResult {
   tests: TestResult[];
 }
 
-function modelSql(model: Model): string {
-  return readFileSync(`${MODELS_DIR}${model.layer}/${model.name}.sql`, "utf8");
-}
-
-function testsOf(model: string): { name: string; sql: string }[] {
-  return TESTS.filter((f) => f.startsWith(`${model}__`)).map((f) => ({
-    name: f.slice(0, -4),
-    sql: readFileSync(`${MODELS_DIR}tests/${f}`, "utf8"),
-  }));
+/** The model's generic tests (its .yml), then its singular ones (models/tests/). */
+function testsOf(model: Model): { name: string; sql: string }[] {
+  return [
+    ...model.tests.map((t) => genericTestSql(model.name, t)),
+    ...TESTS.filter((f) => f.startsWith(`${model.name}__`)).map((f) => ({
+      name: f.slice(0, -4),
+      sql: readFileSync(`${MODELS_DIR}tests/${f}`, "utf8"),
+    })),
+  ];
 }
 
 export async function runModels(
@@ -47,13 +47,13 @@ export async function runModels(
   const results: ModelResult[] = [];
   for (const model of models) {
     const started = performance.now();
-    await conn.run(`CREATE OR REPLACE TABLE ${model.name} AS\n${modelSql(model)}`);
+    await conn.run(`CREATE OR REPLACE TABLE ${model.name} AS\n${model.sql}`);
     const count = await conn.runAndReadAll(`SELECT count(*) FROM ${model.name}`);
     const rows = Number(count.getRowsJS()[0]![0]);
     const built = performance.now();
     const tests: TestResult[] = [];
     const failed: { name: string; sample: unknown[] }[] = [];
-    for (const test of testsOf(model.name)) {
+    for (const test of testsOf(model)) {
       const reader = await conn.runAndReadAll(test.sql);
       const bad = reader.getRowObjectsJson();
       tests.push({ name: test.name, failures: bad.length });

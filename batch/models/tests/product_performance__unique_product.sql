@@ -1,1 +1,0 @@
-SELECT product_id FROM product_performance GROUP BY product_id HAVING count(*) > 1
