@@ -1,7 +1,8 @@
 /**
- * One batch run for one snapshot date: sync the bronze the date needs (everything up to it:
- * RFM looks at whole histories), build the models with their data tests, and only if all pass
- * write the date's silver partition and the gold snapshot as Parquet to the lake. A rerun of a
+ * One batch run for one snapshot date, in four steps: sync the bronze the date needs
+ * (everything up to it: RFM looks at whole histories); build the models with their data tests;
+ * only if all pass, write the date's silver partition and the gold snapshot as Parquet to the
+ * lake; then publish the gold tables to the warehouse (warehouse/publish-gold.ts). A rerun of a
  * date reads the same bronze and writes the same files (SPEC section 5).
  */
 import { mkdir, rm } from "node:fs/promises";
@@ -10,10 +11,7 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { EVENT_TOPICS } from "../core/events/topics.ts";
 import type { Logger } from "../core/logger.ts";
 import type { ObjectStore } from "../lake/store/port.ts";
-import type { Db, Document } from "mongodb";
-import { publishToDuckDb } from "../warehouse/duckdb-warehouse.ts";
-import { publishTable } from "../warehouse/publish.ts";
-import { WAREHOUSE_TABLES } from "../warehouse/tables.ts";
+import { publishGold, type WarehouseTarget } from "../warehouse/publish-gold.ts";
 import { createBronzeViews, createProductDimension } from "./bronze-views.ts";
 import { LakehouseError } from "../core/errors.ts";
 import { syncBronze } from "./lake-sync.ts";
@@ -37,7 +35,7 @@ export interface BatchRunOptions {
    * Where the gold tables are also published: a MongoDB database, or (the embedded default)
    * a DuckDB file.
    */
-  warehouse?: { db: Db; runId: string } | { duckdbPath: string; runId: string };
+  warehouse?: WarehouseTarget;
 }
 
 export interface BatchRunResult {
@@ -128,25 +126,15 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunResult
     const publishMs = Math.round(performance.now() - started);
 
     started = performance.now();
-    const published: string[] = [];
-    const warehouse = options.warehouse;
-    if (warehouse && "duckdbPath" in warehouse) {
-      const gold = models.filter((m) => WAREHOUSE_TABLES[m.name]).map((m) => m.name);
-      const snapshot = { date: options.date, runId: warehouse.runId };
-      await publishToDuckDb(conn, warehouse.duckdbPath, gold, snapshot, options.logger);
-      published.push(...gold);
-    } else if (warehouse) {
-      for (const model of models) {
-        const spec = WAREHOUSE_TABLES[model.name];
-        if (!spec) continue;
-        // to_json gives numbers for DECIMAL and BIGINT, ISO text for dates.
-        const reader = await conn.runAndReadAll(`SELECT to_json(t)::VARCHAR FROM ${model.name} t`);
-        const docs = reader.getRowsJS().map((r) => JSON.parse(r[0] as string) as Document);
-        const snapshot = { date: options.date, runId: warehouse.runId };
-        await publishTable(warehouse.db, model.name, spec, snapshot, docs, options.logger);
-        published.push(model.name);
-      }
-    }
+    const published = options.warehouse
+      ? await publishGold(
+          conn,
+          models.map((m) => m.name),
+          options.date,
+          options.warehouse,
+          options.logger,
+        )
+      : [];
     const warehouseMs = Math.round(performance.now() - started);
     return { date: options.date, models: results, sync, buildMs, publishMs, written, published, warehouseMs };
   } finally {
