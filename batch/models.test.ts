@@ -59,6 +59,14 @@ describe("model declarations", () => {
       expect(m.tests, m.name).toContainEqual({ unique: m.warehouse!.key });
   });
 
+  it("documents every column of every published table", () => {
+    for (const m of MODELS.filter((x) => x.warehouse)) {
+      expect(m.columns, m.name).toBeDefined();
+      for (const [column, text] of Object.entries(m.columns!))
+        expect(text.length, `${m.name}.${column}`).toBeGreaterThan(5);
+    }
+  });
+
   it("turns generic tests into queries returning the rows that break them", () => {
     expect(genericTestSql("t", { unique: ["a", "b"] }).sql).toBe(
       "SELECT a, b, count(*) AS copies FROM t GROUP BY a, b HAVING count(*) > 1",

@@ -2,8 +2,8 @@
  * The batch models, in run order, like a small dbt project. Each is a SQL file under
  * models/<layer>/ (a readable CTE chain, its opening comment its description) materialised as a
  * DuckDB table of the same name, with a `.yml` beside it declaring what is not SQL: its key and
- * indexes in the warehouse (published models only) and its generic data tests (unique,
- * not_null, relationships). Singular tests are models/tests/<model>__<test>.sql, each returning
+ * indexes in the warehouse (published models only), its generic data tests (unique,
+ * not_null, relationships) and what each column holds. Singular tests are models/tests/<model>__<test>.sql, each returning
  * the rows that break it. Dependencies are read from the SQL (the model and source names it
  * names), so they cannot drift from it. Sources are the bronze views and the product dimension.
  */
@@ -37,6 +37,8 @@ export interface Model {
   /** Where it is published: the fields that identify a row, and indexes readers query by. */
   warehouse?: { key: string[]; indexes?: IndexSpecification[] };
   tests: GenericTest[];
+  /** Column -> what it holds, in the table's order; checked against the built table. */
+  columns?: Record<string, string>;
 }
 
 /** Run order: every model after the models it reads (checked by models.test.ts). */
@@ -71,14 +73,22 @@ function load(name: string, layer: Layer): Model {
   const sql = readFileSync(`${DIR}${layer}/${name}.sql`, "utf8");
   const ymlPath = `${DIR}${layer}/${name}.yml`;
   const spec = (existsSync(ymlPath) ? (parse(readFileSync(ymlPath, "utf8")) ?? {}) : {}) as Partial<
-    Pick<Model, "warehouse" | "tests">
+    Pick<Model, "warehouse" | "tests" | "columns">
   >;
   // A typo in a declaration must not silently drop a test or an index.
-  const unknown = Object.keys(spec).filter((k) => k !== "warehouse" && k !== "tests");
+  const unknown = Object.keys(spec).filter((k) => !["warehouse", "tests", "columns"].includes(k));
   for (const t of spec.tests ?? [])
     for (const k of Object.keys(t)) if (!["unique", "not_null", "relationships"].includes(k)) unknown.push(k);
   if (unknown.length > 0) throw new Error(`${ymlPath}: unknown ${unknown.map((k) => `"${k}"`).join(", ")}`);
-  return { name, layer, sql, deps: depsOf(name, sql), warehouse: spec.warehouse, tests: spec.tests ?? [] };
+  return {
+    name,
+    layer,
+    sql,
+    deps: depsOf(name, sql),
+    warehouse: spec.warehouse,
+    tests: spec.tests ?? [],
+    columns: spec.columns,
+  };
 }
 
 export const MODELS: readonly Model[] = ORDER.map(([name, layer]) => load(name, layer));

@@ -53,6 +53,22 @@ export async function runModels(
     const built = performance.now();
     const tests: TestResult[] = [];
     const failed: { name: string; sample: unknown[] }[] = [];
+    if (model.columns) {
+      // The declaration documents the table: a column added, renamed or dropped must show here.
+      const described = await conn.runAndReadAll(`SELECT column_name FROM (DESCRIBE ${model.name})`);
+      const actual = described.getRowsJS().map((r) => r[0] as string);
+      const declared = Object.keys(model.columns);
+      const drift = [
+        ...actual
+          .filter((c) => !declared.includes(c))
+          .map((c) => ({ column: c, problem: "built, not declared" })),
+        ...declared
+          .filter((c) => !actual.includes(c))
+          .map((c) => ({ column: c, problem: "declared, not built" })),
+      ];
+      tests.push({ name: `${model.name}__columns_declared`, failures: drift.length });
+      if (drift.length > 0) failed.push({ name: `${model.name}__columns_declared`, sample: drift });
+    }
     for (const test of testsOf(model)) {
       const reader = await conn.runAndReadAll(test.sql);
       const bad = reader.getRowObjectsJson();
