@@ -98,5 +98,9 @@ export function append<T>(into: T[], from: readonly T[]): void {
 export const sortedValues = <V>(m: ReadonlyMap<string | number, V>) =>
   [...m.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map((e) => e[1]);
 
+/** Rows as one array per field, in `fields` order: the parameters an unnest statement binds. */
+export const columnsOf = <T>(rows: readonly T[], fields: readonly (keyof T)[]): unknown[][] =>
+  fields.map((f) => rows.map((r) => r[f]));
+
 /** A statement kept as a `.sql` file beside the writer that runs it. */
 export const sqlFile = (url: URL) => readFileSync(url, "utf8");

@@ -1,6 +1,6 @@
 import type { AnomalyType } from "../../../core/anomaly-rules.ts";
 import type { SqlClient } from "../../../core/db/sql.ts";
-import { sortedValues, sqlFile } from "../operator.ts";
+import { columnsOf, sortedValues, sqlFile } from "../operator.ts";
 
 export interface AnomalyRow {
   transactionId: string;
@@ -20,13 +20,8 @@ const UPSERT = sqlFile(new URL("./transaction_anomalies.sql", import.meta.url));
 export async function writeAnomalies(tx: SqlClient, out: AnomaliesOutput): Promise<void> {
   if (out.size === 0) return;
   const rows = sortedValues(out);
-  await tx.query(UPSERT, [
-    rows.map((r) => r.transactionId),
-    rows.map((r) => r.type),
-    rows.map((r) => r.userId),
-    rows.map((r) => r.eventTime),
-    rows.map((r) => r.amountCents),
-    rows.map((r) => r.score),
-    rows.map((r) => r.description),
-  ]);
+  await tx.query(
+    UPSERT,
+    columnsOf(rows, ["transactionId", "type", "userId", "eventTime", "amountCents", "score", "description"]),
+  );
 }

@@ -1,5 +1,5 @@
 import type { SqlClient } from "../../../core/db/sql.ts";
-import { sortedValues, sqlFile } from "../operator.ts";
+import { columnsOf, sortedValues, sqlFile } from "../operator.ts";
 import { lowStockCrossings, type StockMove } from "./levels.ts";
 
 export interface InventoryOutput {
@@ -20,7 +20,7 @@ const ts = "to_timestamp($1::bigint::double precision / 1000)";
 export async function writeInventory(tx: SqlClient, out: InventoryOutput): Promise<void> {
   if (out.productHours.size > 0) {
     const rows = sortedValues(out.productHours);
-    await tx.query(UNITS, [rows.map((r) => r.hour), rows.map((r) => r.product), rows.map((r) => r.units)]);
+    await tx.query(UNITS, columnsOf(rows, ["hour", "product", "units"]));
   }
   if (out.stock.size > 0) {
     const ids = [...out.stock.keys()].sort();
@@ -37,13 +37,10 @@ export async function writeInventory(tx: SqlClient, out: InventoryOutput): Promi
     }));
     const crossed = lowStockCrossings(moves);
     if (crossed.length > 0)
-      await tx.query(ALERTS, [
-        crossed.map((c) => c.productId),
-        crossed.map((c) => c.level),
-        crossed.map((c) => c.threshold),
-        crossed.map((c) => c.quantity),
-        crossed.map((c) => c.eventTime),
-      ]);
+      await tx.query(
+        ALERTS,
+        columnsOf(crossed, ["productId", "level", "threshold", "quantity", "eventTime"]),
+      );
   }
   for (const hour of [...new Set(out.closedHours)].sort((a, b) => a - b)) {
     // The lock keeps two re-rankings of one hour (two workers closing it) from interleaving.

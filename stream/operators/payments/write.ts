@@ -1,5 +1,5 @@
 import type { SqlClient } from "../../../core/db/sql.ts";
-import { sortedValues, sqlFile } from "../operator.ts";
+import { columnsOf, sortedValues, sqlFile } from "../operator.ts";
 
 export interface PaymentDelta {
   window: number;
@@ -16,10 +16,5 @@ const ADD = sqlFile(new URL("./payment_metrics.sql", import.meta.url));
 export async function writePayments(tx: SqlClient, out: PaymentsOutput): Promise<void> {
   if (out.size === 0) return;
   const rows = sortedValues(out);
-  await tx.query(ADD, [
-    rows.map((r) => r.window),
-    rows.map((r) => r.method),
-    rows.map((r) => r.transactions),
-    rows.map((r) => r.cents),
-  ]);
+  await tx.query(ADD, columnsOf(rows, ["window", "method", "transactions", "cents"]));
 }

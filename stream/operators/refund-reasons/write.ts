@@ -1,5 +1,5 @@
 import type { SqlClient } from "../../../core/db/sql.ts";
-import { sortedValues, sqlFile } from "../operator.ts";
+import { columnsOf, sortedValues, sqlFile } from "../operator.ts";
 
 export interface RefundReasonDelta {
   hour: number;
@@ -16,10 +16,5 @@ const ADD = sqlFile(new URL("./refund_reasons_hourly.sql", import.meta.url));
 export async function writeRefundReasons(tx: SqlClient, out: RefundReasonsOutput): Promise<void> {
   if (out.size === 0) return;
   const rows = sortedValues(out);
-  await tx.query(ADD, [
-    rows.map((r) => r.hour),
-    rows.map((r) => r.reason),
-    rows.map((r) => r.refunds),
-    rows.map((r) => r.cents),
-  ]);
+  await tx.query(ADD, columnsOf(rows, ["hour", "reason", "refunds", "cents"]));
 }

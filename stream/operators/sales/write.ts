@@ -1,6 +1,6 @@
 /** How the sales cells reach Postgres: the cells, and their rollups (sales_minute_rollups). */
 import type { SqlClient } from "../../../core/db/sql.ts";
-import { sortedValues, sqlFile } from "../operator.ts";
+import { columnsOf, sortedValues, sqlFile } from "../operator.ts";
 
 export interface SalesDelta {
   window: number;
@@ -61,21 +61,13 @@ const ROLLUPS = sqlFile(new URL("./sales_minute_rollups.sql", import.meta.url));
 export async function writeSales(tx: SqlClient, out: SalesOutput): Promise<void> {
   if (out.size === 0) return;
   const rows = sortedValues(out);
-  await tx.query(CELLS, [
-    rows.map((r) => r.window),
-    rows.map((r) => r.category),
-    rows.map((r) => r.country),
-    rows.map((r) => r.revenueCents),
-    rows.map((r) => r.transactions),
-    rows.map((r) => r.units),
-  ]);
+  await tx.query(
+    CELLS,
+    columnsOf(rows, ["window", "category", "country", "revenueCents", "transactions", "units"]),
+  );
   const rollups = rollUpSales(rows);
-  await tx.query(ROLLUPS, [
-    rollups.map((r) => r.category),
-    rollups.map((r) => r.country),
-    rollups.map((r) => r.window),
-    rollups.map((r) => r.revenueCents),
-    rollups.map((r) => r.transactions),
-    rollups.map((r) => r.units),
-  ]);
+  await tx.query(
+    ROLLUPS,
+    columnsOf(rollups, ["category", "country", "window", "revenueCents", "transactions", "units"]),
+  );
 }

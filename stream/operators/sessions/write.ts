@@ -1,5 +1,5 @@
 import type { SqlClient } from "../../../core/db/sql.ts";
-import { sqlFile } from "../operator.ts";
+import { columnsOf, sqlFile } from "../operator.ts";
 
 export interface SessionRow {
   sessionId: string;
@@ -40,30 +40,36 @@ const bySession = (a: { sessionId: string }, b: { sessionId: string }) =>
 export async function writeSessions(tx: SqlClient, out: SessionsOutput): Promise<void> {
   if (out.sessions.length > 0) {
     const rows = [...out.sessions].sort(bySession);
-    await tx.query(SESSIONS, [
-      rows.map((r) => r.sessionId),
-      rows.map((r) => r.userId),
-      rows.map((r) => r.start),
-      rows.map((r) => r.end),
-      rows.map((r) => r.pageViews),
-      rows.map((r) => r.cartAdds),
-      rows.map((r) => r.cartRemoves),
-      rows.map((r) => r.cartUpdates),
-      rows.map((r) => r.purchases),
-      rows.map((r) => r.purchaseCents),
-      rows.map((r) => r.abandoned),
-    ]);
+    await tx.query(
+      SESSIONS,
+      columnsOf(rows, [
+        "sessionId",
+        "userId",
+        "start",
+        "end",
+        "pageViews",
+        "cartAdds",
+        "cartRemoves",
+        "cartUpdates",
+        "purchases",
+        "purchaseCents",
+        "abandoned",
+      ]),
+    );
   }
   if (out.abandonments.length > 0) {
     const rows = [...out.abandonments].sort(bySession);
-    await tx.query(ABANDONED, [
-      rows.map((r) => r.sessionId),
-      rows.map((r) => r.userId),
-      rows.map((r) => r.lastCartActivity),
-      rows.map((r) => r.abandonedAt),
-      rows.map((r) => r.items),
-      rows.map((r) => r.distinctProducts),
-      rows.map((r) => r.valueCents),
-    ]);
+    await tx.query(
+      ABANDONED,
+      columnsOf(rows, [
+        "sessionId",
+        "userId",
+        "lastCartActivity",
+        "abandonedAt",
+        "items",
+        "distinctProducts",
+        "valueCents",
+      ]),
+    );
   }
 }
