@@ -198,6 +198,15 @@ export function apiSuite(name: string, enabled: boolean, open: () => Promise<Sta
         cents(p.amount),
       );
 
+      const reasons = (await get(`/v1/realtime/refunds/reasons?from=${DAY.from}&to=${DAY.to}`)).json();
+      const rr = await one(
+        `SELECT sum(amount)::text AS amount, sum(refunds)::text AS n FROM refund_metrics WHERE window_start < '${DAY.to}'`,
+      );
+      const byReason = reasons.data as { refunds: number; amount: string }[];
+      expect(byReason.reduce((n, r) => n + cents(r.amount), 0n)).toBe(cents(rr.amount));
+      expect(byReason.reduce((n, r) => n + r.refunds, 0)).toBe(Number(rr.n));
+      expect(Number(rr.n)).toBeGreaterThan(0);
+
       const gold = (await goldRows(s.seeded.lakeDir, "rfm_customers")).find((r) => r.user_id === user)!;
       const rfm = (await get(`/v1/warehouse/rfm/customers/${user}`)).json();
       expect(rfm.data).toMatchObject({

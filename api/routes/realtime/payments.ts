@@ -1,4 +1,7 @@
-/** Payments by method (payment_metrics) and refunds against gross sales (refund_metrics, sales_metrics). */
+/**
+ * Payments by method (payment_metrics), refunds against gross sales (refund_metrics,
+ * sales_metrics) and refunds by reason (refund_reasons_hourly).
+ */
 import { Type } from "@sinclair/typebox";
 import {
   cents,
@@ -15,10 +18,16 @@ import { sqlFile, type Api, type ApiContext } from "../context.ts";
 
 const PAYMENTS = sqlFile("payments");
 const NET = sqlFile("net_revenue");
+const REASONS = sqlFile("refund_reasons");
 
 interface PaymentRow {
   payment_method: string;
   transactions: string;
+  amount: string;
+}
+interface ReasonRow {
+  reason: string;
+  refunds: string;
   amount: string;
 }
 interface NetRow {
@@ -128,6 +137,47 @@ export function paymentRoutes(app: Api, ctx: ApiContext): void {
           refunds: num(r.refunds),
           refunded: money(r.refunded),
           net_revenue: money(r.net_revenue),
+        })),
+      };
+    },
+  );
+
+  app.get(
+    "/v1/realtime/refunds/reasons",
+    {
+      config: { scope: "realtime:read" },
+      schema: {
+        tags: ["real time"],
+        summary: "Refunds and amount per reason, over the event-time hours that start in the range",
+        querystring: Type.Object(TimeRangeQuery, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            from: Timestamp,
+            to: Timestamp,
+            data: Type.Array(
+              Type.Object({
+                reason: Type.String(),
+                refunds: Type.Integer(),
+                amount: Money,
+                share_of_refunds: Type.Number(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      const range = timeRange(req.query, ctx.maxRangeMs, ctx.now());
+      const rows = await ctx.realtime.query<ReasonRow>(REASONS, [range.from, range.to]);
+      const all = rows.reduce((n, r) => n + num(r.refunds), 0);
+      return {
+        from: range.from.toISOString(),
+        to: range.to.toISOString(),
+        data: rows.map((r) => ({
+          reason: r.reason,
+          refunds: num(r.refunds),
+          amount: money(r.amount),
+          share_of_refunds: all === 0 ? 0 : Math.round((num(r.refunds) / all) * 10_000) / 10_000,
         })),
       };
     },
