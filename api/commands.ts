@@ -7,7 +7,7 @@ import { LakehouseError, listenOn } from "../core/errors.ts";
 import { componentLogger } from "../core/logger.ts";
 import { runService, stopped } from "../core/service.ts";
 import { runHistoryFile } from "../warehouse/runs-file.ts";
-import { WAREHOUSE_TABLES } from "../warehouse/tables.ts";
+import { WAREHOUSE_TABLES } from "../batch/models.ts";
 import { buildApi, settingsOf } from "./server.ts";
 import { DuckDbWarehouse } from "./stores/duckdb-warehouse.ts";
 import { MongoWarehouse } from "./stores/mongo-warehouse.ts";

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { WAREHOUSE_TABLES } from "../warehouse/tables.ts";
-import { depsOf, genericTestSql, MODELS, plan } from "./models.ts";
+import { depsOf, genericTestSql, MODELS, plan, WAREHOUSE_TABLES } from "./models.ts";
 
 describe("plan", () => {
   it("runs one job with what it needs, in dependency order", () => {

@@ -93,6 +93,11 @@ function load(name: string, layer: Layer): Model {
 
 export const MODELS: readonly Model[] = ORDER.map(([name, layer]) => load(name, layer));
 
+/** The gold tables published to the warehouse (SPEC section 6), with their keys and indexes. */
+export const WAREHOUSE_TABLES: Readonly<Record<string, NonNullable<Model["warehouse"]>>> = Object.fromEntries(
+  MODELS.flatMap((m) => (m.warehouse ? [[m.name, m.warehouse]] : [])),
+);
+
 /** The query returning the rows that break a generic test of `model`. */
 export function genericTestSql(model: string, test: GenericTest): { name: string; sql: string } {
   if ("unique" in test) {

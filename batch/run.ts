@@ -127,13 +127,7 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunResult
 
     started = performance.now();
     const published = options.warehouse
-      ? await publishGold(
-          conn,
-          models.map((m) => m.name),
-          options.date,
-          options.warehouse,
-          options.logger,
-        )
+      ? await publishGold(conn, models, options.date, options.warehouse, options.logger)
       : [];
     const warehouseMs = Math.round(performance.now() - started);
     return { date: options.date, models: results, sync, buildMs, publishMs, written, published, warehouseMs };

@@ -8,20 +8,20 @@ import type { DuckDBConnection } from "@duckdb/node-api";
 import type { Db, Document } from "mongodb";
 import type { Logger } from "../core/logger.ts";
 import { publishToDuckDb } from "./duckdb-warehouse.ts";
-import { publishTable } from "./publish.ts";
-import { WAREHOUSE_TABLES } from "./tables.ts";
+import { publishTable, type TableSpec } from "./publish.ts";
 
 export type WarehouseTarget = { db: Db; runId: string } | { duckdbPath: string; runId: string };
 
-/** Publishes the built tables that are warehouse tables; returns their names. */
+/** Publishes the built tables that declare a warehouse key; returns their names. */
 export async function publishGold(
   conn: DuckDBConnection,
-  built: readonly string[],
+  built: readonly { name: string; warehouse?: TableSpec }[],
   date: string,
   target: WarehouseTarget,
   logger: Logger,
 ): Promise<string[]> {
-  const gold = built.filter((name) => WAREHOUSE_TABLES[name]);
+  const specs = new Map(built.flatMap((m) => (m.warehouse ? [[m.name, m.warehouse] as const] : [])));
+  const gold = [...specs.keys()];
   const snapshot = { date, runId: target.runId };
   if ("duckdbPath" in target) {
     await publishToDuckDb(conn, target.duckdbPath, gold, snapshot, logger);
@@ -31,7 +31,7 @@ export async function publishGold(
     // to_json gives numbers for DECIMAL and BIGINT, ISO text for dates.
     const reader = await conn.runAndReadAll(`SELECT to_json(t)::VARCHAR FROM ${name} t`);
     const docs = reader.getRowsJS().map((r) => JSON.parse(r[0] as string) as Document);
-    await publishTable(target.db, name, WAREHOUSE_TABLES[name]!, snapshot, docs, logger);
+    await publishTable(target.db, name, specs.get(name)!, snapshot, docs, logger);
   }
   return gold;
 }

@@ -19,7 +19,7 @@ import { S3Store } from "../lake/store/s3-store.ts";
 import { seededDataset, type Dataset } from "../stream/testing/harness.ts";
 import { currentCollection, POINTERS, publishTable } from "./publish.ts";
 import { BATCH_RUNS, type BatchRunDoc } from "./runs.ts";
-import { WAREHOUSE_TABLES } from "./tables.ts";
+import { WAREHOUSE_TABLES } from "../batch/models.ts";
 
 const up = (await requireServer("s3")) && (await requireServer("mongo"));
 const servers = localServers();

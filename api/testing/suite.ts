@@ -21,7 +21,7 @@ import { cachedWarehouse } from "../stores/snapshot-cache.ts";
 import { buildApi, routesOf } from "../server.ts";
 import type { RealtimeDb } from "../stores/realtime.ts";
 import type { WarehouseStore } from "../stores/warehouse.ts";
-import { WAREHOUSE_TABLES } from "../../warehouse/tables.ts";
+import { WAREHOUSE_TABLES } from "../../batch/models.ts";
 import { DAY, SNAPSHOT, type SeededWarehouse } from "./seeded.ts";
 
 export const logger = createLogger({ level: process.env.TEST_LOG_LEVEL ?? "silent" });

@@ -32,7 +32,7 @@ import { DEFAULT_SESSION_RULES } from "../../stream/operators/sessions/rules.ts"
 import { startStreamWorker } from "../../stream/start.ts";
 import { DEFAULT_STREAM_OPTIONS } from "../../stream/worker.ts";
 import { fileRunHistory } from "../../warehouse/runs-file.ts";
-import { WAREHOUSE_TABLES } from "../../warehouse/tables.ts";
+import { WAREHOUSE_TABLES } from "../../batch/models.ts";
 import { buildApi, settingsOf } from "../../api/server.ts";
 import { cachedWarehouse, PUBLISH_WATCH_MS } from "../../api/stores/snapshot-cache.ts";
 import { DuckDbWarehouse } from "../../api/stores/duckdb-warehouse.ts";
