@@ -10,6 +10,7 @@ import type { LakehouseError } from "../core/errors.ts";
 import type { Logger } from "../core/logger.ts";
 import type { ObjectStore } from "../lake/store/port.ts";
 import { acquireLock } from "../warehouse/lock.ts";
+import { publishGold, type WarehouseTarget } from "../warehouse/publish-gold.ts";
 import type { RunHistory } from "../warehouse/runs.ts";
 import type { ModelResult } from "./run-models.ts";
 import { runBatch, type BatchRunResult } from "./run.ts";
@@ -63,6 +64,12 @@ export async function runDate(
     await env.refreshProducts?.();
     const startedAt = Date.now();
     await history?.start({ id: runId, job: job ?? "all", date });
+    // Publishing is the last step, after every model and data test passed.
+    const target: WarehouseTarget | undefined = db
+      ? { db, runId }
+      : env.duckdbWarehouse
+        ? { duckdbPath: env.duckdbWarehouse, runId }
+        : undefined;
     let r: BatchRunResult;
     try {
       r = await runBatch({
@@ -73,11 +80,7 @@ export async function runDate(
         cacheDir: env.cacheDir,
         workDir: env.workDir,
         logger,
-        ...(db
-          ? { warehouse: { db, runId } }
-          : env.duckdbWarehouse
-            ? { warehouse: { duckdbPath: env.duckdbWarehouse, runId } }
-            : {}),
+        ...(target ? { publish: (b) => publishGold(b.conn, b.models, date, target, logger) } : {}),
       });
     } catch (err) {
       // A failed data test carries the results so far: the history shows which test failed.

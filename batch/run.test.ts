@@ -12,6 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../core/logger.ts";
 import { FileStore } from "../lake/store/file-store.ts";
 import { seededDataset, type Dataset } from "../stream/testing/harness.ts";
+import { publishGold } from "../warehouse/publish-gold.ts";
 import { runBatch } from "./run.ts";
 import { seedLake } from "./testing/seed-lake.ts";
 import { cents, day, expectedRfm, type Tx } from "./testing/expected.ts";
@@ -254,7 +255,7 @@ describe("batch run on a local lake", { timeout: 120_000 }, () => {
         cacheDir: mkdtempSync(join(tmpdir(), "batch-cache-")),
         workDir: mkdtempSync(join(tmpdir(), "batch-work-")),
         logger,
-        warehouse: { duckdbPath: path, runId },
+        publish: (b) => publishGold(b.conn, b.models, SNAPSHOT, { duckdbPath: path, runId }, logger),
       });
     const tables = async () => {
       const db = await DuckDBInstance.create(path, { access_mode: "READ_ONLY" });

@@ -2,7 +2,7 @@
  * One batch run for one snapshot date, in four steps: sync the bronze the date needs
  * (everything up to it: RFM looks at whole histories); build the models with their data tests;
  * only if all pass, write the date's silver partition and the gold snapshot as Parquet to the
- * lake; then publish the gold tables to the warehouse (warehouse/publish-gold.ts). A rerun of a
+ * lake; then the caller's publish step (the warehouse: warehouse/publish-gold.ts). A rerun of a
  * date reads the same bronze and writes the same files (SPEC section 5).
  */
 import { mkdir, rm } from "node:fs/promises";
@@ -11,7 +11,6 @@ import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { EVENT_TOPICS } from "../core/events/topics.ts";
 import type { Logger } from "../core/logger.ts";
 import type { ObjectStore } from "../lake/store/port.ts";
-import { publishGold, type WarehouseTarget } from "../warehouse/publish-gold.ts";
 import { createBronzeViews, createProductDimension } from "./bronze-views.ts";
 import { LakehouseError } from "../core/errors.ts";
 import { syncBronze } from "./lake-sync.ts";
@@ -32,10 +31,11 @@ export interface BatchRunOptions {
   workDir: string;
   logger: Logger;
   /**
-   * Where the gold tables are also published: a MongoDB database, or (the embedded default)
-   * a DuckDB file.
+   * The step after the models and the lake snapshot, chosen by the caller (run-date.ts: the
+   * warehouse publish): it gets the run's DuckDB, where every model of `models` is built and
+   * tested, and returns what it published.
    */
-  warehouse?: WarehouseTarget;
+  publish?: (built: { conn: DuckDBConnection; models: readonly Model[] }) => Promise<string[]>;
 }
 
 export interface BatchRunResult {
@@ -126,9 +126,7 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunResult
     const publishMs = Math.round(performance.now() - started);
 
     started = performance.now();
-    const published = options.warehouse
-      ? await publishGold(conn, models, options.date, options.warehouse, options.logger)
-      : [];
+    const published = options.publish ? await options.publish({ conn, models }) : [];
     const warehouseMs = Math.round(performance.now() - started);
     return { date: options.date, models: results, sync, buildMs, publishMs, written, published, warehouseMs };
   } finally {
