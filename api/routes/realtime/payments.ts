@@ -20,16 +20,6 @@ const PAYMENTS = sqlFile("payments");
 const NET = sqlFile("net_revenue");
 const REASONS = sqlFile("refund_reasons");
 
-interface PaymentRow {
-  payment_method: string;
-  transactions: string;
-  amount: string;
-}
-interface ReasonRow {
-  reason: string;
-  refunds: string;
-  amount: string;
-}
 interface NetRow {
   bucket: Date;
   gross_revenue: string;
@@ -37,6 +27,38 @@ interface NetRow {
   refunded: string;
   net_revenue: string;
 }
+
+/**
+ * A range's rows of one label (a payment method, a refund reason) with a count and an amount,
+ * and each row's share of the count: the response schema and the answer built from SQL rows.
+ */
+function sharesOf(label: string, count: string) {
+  const share = `share_of_${count}`;
+  const schema = Type.Object({
+    from: Timestamp,
+    to: Timestamp,
+    data: Type.Array(
+      Type.Object({ [label]: Type.String(), [count]: Type.Integer(), amount: Money, [share]: Type.Number() }),
+    ),
+  });
+  const answer = (range: { from: Date; to: Date }, rows: readonly Record<string, string>[]) => {
+    const all = rows.reduce((n, r) => n + num(r[count]!), 0);
+    return {
+      from: range.from.toISOString(),
+      to: range.to.toISOString(),
+      data: rows.map((r) => ({
+        [label]: r[label]!,
+        [count]: num(r[count]!),
+        amount: money(r.amount!),
+        [share]: all === 0 ? 0 : Math.round((num(r[count]!) / all) * 10_000) / 10_000,
+      })),
+    };
+  };
+  return { schema, answer };
+}
+
+const BY_METHOD = sharesOf("payment_method", "transactions");
+const BY_REASON = sharesOf("reason", "refunds");
 
 export function paymentRoutes(app: Api, ctx: ApiContext): void {
   app.get(
@@ -47,36 +69,15 @@ export function paymentRoutes(app: Api, ctx: ApiContext): void {
         tags: ["real time"],
         summary: "Transactions and amount per payment method, with each method's share",
         querystring: Type.Object(TimeRangeQuery, { additionalProperties: false }),
-        response: {
-          200: Type.Object({
-            from: Timestamp,
-            to: Timestamp,
-            data: Type.Array(
-              Type.Object({
-                payment_method: Type.String(),
-                transactions: Type.Integer(),
-                amount: Money,
-                share_of_transactions: Type.Number(),
-              }),
-            ),
-          }),
-        },
+        response: { 200: BY_METHOD.schema },
       },
     },
     async (req) => {
       const range = timeRange(req.query, ctx.maxRangeMs, ctx.now());
-      const rows = await ctx.realtime.query<PaymentRow>(PAYMENTS, [range.from, range.to]);
-      const all = rows.reduce((n, r) => n + num(r.transactions), 0);
-      return {
-        from: range.from.toISOString(),
-        to: range.to.toISOString(),
-        data: rows.map((r) => ({
-          payment_method: r.payment_method,
-          transactions: num(r.transactions),
-          amount: money(r.amount),
-          share_of_transactions: all === 0 ? 0 : Math.round((num(r.transactions) / all) * 10_000) / 10_000,
-        })),
-      };
+      return BY_METHOD.answer(
+        range,
+        await ctx.realtime.query<Record<string, string>>(PAYMENTS, [range.from, range.to]),
+      );
     },
   );
 
@@ -150,36 +151,15 @@ export function paymentRoutes(app: Api, ctx: ApiContext): void {
         tags: ["real time"],
         summary: "Refunds and amount per reason, over the event-time hours that start in the range",
         querystring: Type.Object(TimeRangeQuery, { additionalProperties: false }),
-        response: {
-          200: Type.Object({
-            from: Timestamp,
-            to: Timestamp,
-            data: Type.Array(
-              Type.Object({
-                reason: Type.String(),
-                refunds: Type.Integer(),
-                amount: Money,
-                share_of_refunds: Type.Number(),
-              }),
-            ),
-          }),
-        },
+        response: { 200: BY_REASON.schema },
       },
     },
     async (req) => {
       const range = timeRange(req.query, ctx.maxRangeMs, ctx.now());
-      const rows = await ctx.realtime.query<ReasonRow>(REASONS, [range.from, range.to]);
-      const all = rows.reduce((n, r) => n + num(r.refunds), 0);
-      return {
-        from: range.from.toISOString(),
-        to: range.to.toISOString(),
-        data: rows.map((r) => ({
-          reason: r.reason,
-          refunds: num(r.refunds),
-          amount: money(r.amount),
-          share_of_refunds: all === 0 ? 0 : Math.round((num(r.refunds) / all) * 10_000) / 10_000,
-        })),
-      };
+      return BY_REASON.answer(
+        range,
+        await ctx.realtime.query<Record<string, string>>(REASONS, [range.from, range.to]),
+      );
     },
   );
 }
