@@ -44,6 +44,12 @@ export class BatchOutput {
     return this.parts.get(op as Operator) as O;
   }
 
+  /** Replaces the operator's output (a rebuild keeps the filtered part, without copying it). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as in of()
+  put<O>(op: Operator<O, any>, part: O): void {
+    this.parts.set(op as Operator, part);
+  }
+
   countsOf(topic: EventTopic): TopicCounts {
     let c = this.counts.get(topic);
     if (!c) this.counts.set(topic, (c = { events: 0, bytes: 0, dlq: 0, late: 0, duplicates: 0 }));

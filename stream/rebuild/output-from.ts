@@ -10,7 +10,7 @@ import { BatchOutput } from "../operators/output.ts";
 
 export function outputFrom(out: BatchOutput, since: number): BatchOutput {
   const kept = new BatchOutput();
-  for (const op of OPERATORS) op.merge(kept.of(op), op.since(out.of(op), since));
+  for (const op of OPERATORS) kept.put(op, op.since(out.of(op), since));
   for (const l of out.late) kept.late.push(l);
   for (const d of out.dead) kept.dead.push(d);
   for (const [k, v] of out.counts) kept.counts.set(k, v);

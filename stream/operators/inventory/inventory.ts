@@ -6,7 +6,7 @@
  * the last one has every shard's units, because a shard adds nothing to an hour its
  * watermark has passed.
  */
-import { addInto, type Operator } from "../operator.ts";
+import { addInto, keepFrom, type Operator } from "../operator.ts";
 import { HOUR, windowOf } from "../time.ts";
 import { writeInventory, type InventoryOutput } from "./write.ts";
 
@@ -66,7 +66,7 @@ export const inventory: Operator<InventoryOutput, number> = {
   // Stock moves are kept whole: inventory_status is the current stock, and a rebuild resets it
   // to the catalogue's before replaying.
   since: (out, since) => ({
-    productHours: new Map([...out.productHours].filter(([, h]) => h.hour >= since)),
+    productHours: keepFrom(out.productHours, (_, h) => h.hour, since),
     stock: out.stock,
     closedHours: out.closedHours.filter((hour) => hour >= since),
   }),

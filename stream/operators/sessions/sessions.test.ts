@@ -40,7 +40,7 @@ const view = { event_id: randomUUID(), user_id: user, session_id: session } as n
 function setup() {
   const sessions = new Keyed<SessionState>();
   const out = sessionsOperator.output();
-  const c = { out, products, rules: DEFAULT_SESSION_RULES };
+  const c = { out, products, sessions: DEFAULT_SESSION_RULES };
   return { sessions, out, c };
 }
 

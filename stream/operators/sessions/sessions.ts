@@ -7,7 +7,7 @@
  * the checkout (transactions topic) or the cart events (cart_events topic) were read first.
  */
 import type { CartEvent, ProductView, Transaction } from "../../../core/events/schemas.ts";
-import { append, type Operator, type Products } from "../operator.ts";
+import { append, type Operator, type OperatorContext, type Products } from "../operator.ts";
 import type { Keyed } from "../state.ts";
 import { cents } from "../time.ts";
 import type { SessionRules } from "./rules.ts";
@@ -34,12 +34,14 @@ export interface SessionState {
   abandonedFor: number | null;
 }
 
-/** What the session functions need besides the state: where closed sessions go. */
-export interface SessionContext {
-  out: SessionsOutput;
-  products: Products;
-  rules: SessionRules;
-}
+/**
+ * What the session functions need besides the state: where closed sessions go, the products
+ * (cart values) and the rules. The operator's own context is one, so no object is built per event.
+ */
+export type SessionContext = Pick<
+  OperatorContext<SessionsOutput, SessionState>,
+  "out" | "products" | "sessions"
+>;
 
 function touch(
   c: SessionContext,
@@ -49,7 +51,7 @@ function touch(
   time: number,
 ): SessionState {
   let s = sessions.get(id);
-  if (s && time > s.end + c.rules.gapMs) {
+  if (s && time > s.end + c.sessions.gapMs) {
     // More than the gap after its last event: by definition a new session with the same id.
     // The old one is closed here, whether or not the watermark got there first.
     emitSession(c, id, s);
@@ -183,7 +185,7 @@ export function closeSessions(
       sessions.set(id, s);
     }
     if (closing) {
-      emitSession({ out, products, rules }, id, s, cart.items);
+      emitSession({ out, products, sessions: rules }, id, s, cart.items);
       sessions.delete(id);
     }
   }
@@ -194,12 +196,9 @@ export const sessions: Operator<SessionsOutput, SessionState> = {
   namespace: "session",
   output: () => ({ sessions: [], abandonments: [] }),
   on: {
-    product_views: ({ out, state, products, sessions: rules }, ev, time) =>
-      sessionView({ out, products, rules }, state, ev, time),
-    cart_events: ({ out, state, products, sessions: rules }, ev, time) =>
-      sessionCart({ out, products, rules }, state, ev, time),
-    transactions: ({ out, state, products, sessions: rules }, tx, time) =>
-      sessionPurchase({ out, products, rules }, state, tx, time),
+    product_views: (c, ev, time) => sessionView(c, c.state, ev, time),
+    cart_events: (c, ev, time) => sessionCart(c, c.state, ev, time),
+    transactions: (c, tx, time) => sessionPurchase(c, c.state, tx, time),
   },
   onWatermark: ({ out, state, products, sessions: rules }, watermark) =>
     closeSessions(out, state, watermark, products, rules),
