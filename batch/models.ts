@@ -11,6 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { IndexSpecification } from "mongodb";
 import { parse } from "yaml";
+import { LakehouseError } from "../core/errors.ts";
 
 export type Layer = "silver" | "gold";
 
@@ -72,14 +73,22 @@ export function depsOf(name: string, sql: string): string[] {
 function load(name: string, layer: Layer): Model {
   const sql = readFileSync(`${DIR}${layer}/${name}.sql`, "utf8");
   const ymlPath = `${DIR}${layer}/${name}.yml`;
-  const spec = (existsSync(ymlPath) ? (parse(readFileSync(ymlPath, "utf8")) ?? {}) : {}) as Partial<
-    Pick<Model, "warehouse" | "tests" | "columns">
-  >;
+  let spec: Partial<Pick<Model, "warehouse" | "tests" | "columns">>;
+  try {
+    spec = (existsSync(ymlPath) ? (parse(readFileSync(ymlPath, "utf8")) ?? {}) : {}) as typeof spec;
+  } catch (err) {
+    // An edited declaration that is not YAML: one line naming the file, not a parser stack.
+    throw new LakehouseError("CONFIG_INVALID", `${ymlPath}: ${(err as Error).message.split("\n")[0]}`);
+  }
   // A typo in a declaration must not silently drop a test or an index.
   const unknown = Object.keys(spec).filter((k) => !["warehouse", "tests", "columns"].includes(k));
   for (const t of spec.tests ?? [])
     for (const k of Object.keys(t)) if (!["unique", "not_null", "relationships"].includes(k)) unknown.push(k);
-  if (unknown.length > 0) throw new Error(`${ymlPath}: unknown ${unknown.map((k) => `"${k}"`).join(", ")}`);
+  if (unknown.length > 0)
+    throw new LakehouseError(
+      "CONFIG_INVALID",
+      `${ymlPath}: unknown ${unknown.map((k) => `"${k}"`).join(", ")}`,
+    );
   return {
     name,
     layer,
