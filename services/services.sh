@@ -8,6 +8,7 @@
 #   services.sh stop      stop only what `start` started (tracked by pid files)
 #   services.sh status    one line per server: state, version, port, pid
 #   services.sh bounce-postgres [S]  stop Postgres for S seconds, then start it (failure tests)
+#   services.sh stop-one NAME      stop one server (postgres|kafka|minio|mongo); `start` brings it back
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -267,6 +268,15 @@ cmd_bounce_postgres() {
   start_postgres
 }
 
+# For the chaos run: one server goes away; `start` (which starts only what is down) restores it.
+cmd_stop_one() {
+  case "${1:-}" in
+    postgres) as_pg "$(pg_bin)/pg_ctl" -D "$PG_DIR" -m fast -w stop >/dev/null; rm -f "$RUN/postgres.started"; log "postgres: stopped" ;;
+    kafka | minio | mongo | prometheus) stop_pidfile "$1" ;;
+    *) die "stop-one: expected postgres, kafka, minio, mongo or prometheus, got '${1:-}'" ;;
+  esac
+}
+
 export_urls() {
   export KAFKA_BROKERS=${KAFKA_BROKERS:-127.0.0.1:$KAFKA_PORT}
   export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:$PG_PORT/lakehouse}
@@ -289,5 +299,6 @@ case "${1:-}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   bounce-postgres) cmd_bounce_postgres "${2:-3}" ;;
-  *) echo "usage: $0 install|start|stop|status|bounce-postgres [seconds]" >&2; exit 2 ;;
+  stop-one) cmd_stop_one "${2:-}" ;;
+  *) echo "usage: $0 install|start|stop|status|bounce-postgres [seconds]|stop-one NAME" >&2; exit 2 ;;
 esac

@@ -4,10 +4,11 @@
  * is always the event's user_id), check each at the edge, drop ids already accepted within the
  * dedup window, and say per event what happened.
  */
+import { createHash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { LogRecord } from "../../core/eventlog/port.ts";
 import { LakehouseError } from "../../core/errors.ts";
-import { isEventTopic } from "../../core/events/topics.ts";
+import { ID_FIELD, isEventTopic, type EventTopic } from "../../core/events/topics.ts";
 import { eventIdOf, nestedTooDeep, TOO_DEEP } from "../../core/events/validate.ts";
 import { admit, dlqRecord } from "../edge.ts";
 
@@ -90,36 +91,44 @@ export function entriesFromNdjson(text: string): Entry[] {
   return entries;
 }
 
-/** Ids accepted recently, per topic; an id seen again within the window is a duplicate. */
+/**
+ * Ids accepted recently, per topic, each with a fingerprint of its body: an id seen again within
+ * the window is a duplicate when the body is the same (a client's retry), and a conflict when
+ * it is not (two events under one id: the second is refused rather than silently dropped).
+ */
 export class RecentIds {
-  private readonly cache: LRUCache<string, true>;
+  private readonly cache: LRUCache<string, string>;
 
   constructor(windowMs: number, maxIds: number) {
     this.cache = new LRUCache({ max: maxIds, ttl: windowMs, ttlAutopurge: false });
   }
 
-  has(topic: string, id: string): boolean {
-    return this.cache.has(`${topic}\u0000${id}`);
+  /** The fingerprint the id was accepted with, or undefined when it was not seen. */
+  fingerprint(topic: string, id: string): string | undefined {
+    return this.cache.get(`${topic}\u0000${id}`);
   }
 
-  remember(topic: string, id: string): void {
-    this.cache.set(`${topic}\u0000${id}`, true);
+  remember(topic: string, id: string, fingerprint: string): void {
+    this.cache.set(`${topic}\u0000${id}`, fingerprint);
   }
 }
+
+/** The body's digest (its canonical JSON: entries are re-serialised, so whitespace does not count). */
+export const fingerprintOf = (raw: string): string => createHash("sha1").update(raw).digest("base64");
 
 export interface Intake {
   results: EventResult[];
   /** What to write: accepted events and DLQ records for rejected ones. */
   records: LogRecord[];
   /** Ids to remember once the write is acknowledged. */
-  accepted: { topic: string; id: string }[];
+  accepted: { topic: string; id: string; fingerprint: string }[];
 }
 
 export function intake(entries: Entry[], recent: RecentIds): Intake {
   const results: EventResult[] = [];
   const records: LogRecord[] = [];
-  const accepted: { topic: string; id: string }[] = [];
-  const inThisRequest = new Set<string>();
+  const accepted: Intake["accepted"] = [];
+  const inThisRequest = new Map<string, string>();
   entries.forEach((entry, index) => {
     if (!entry.ok) {
       results.push({
@@ -146,14 +155,23 @@ export function intake(entries: Entry[], recent: RecentIds): Intake {
       records.push(admitted.record);
       return;
     }
-    const seen = `${entry.topic}\u0000${id}`;
-    if (id !== null && (recent.has(entry.topic, id) || inThisRequest.has(seen))) {
-      results.push({ index, status: "duplicate", topic: entry.topic, id });
-      return;
-    }
     if (id !== null) {
-      inThisRequest.add(seen);
-      accepted.push({ topic: entry.topic, id });
+      const seen = `${entry.topic}\u0000${id}`;
+      const fingerprint = fingerprintOf(entry.raw);
+      const before = recent.fingerprint(entry.topic, id) ?? inThisRequest.get(seen);
+      if (before === fingerprint) {
+        results.push({ index, status: "duplicate", topic: entry.topic, id });
+        return;
+      }
+      if (before !== undefined) {
+        const field = ID_FIELD[entry.topic as EventTopic];
+        const reason = `${field}: ${id} was already accepted with another body`;
+        results.push({ index, status: "rejected", topic: entry.topic, id, field, reason });
+        records.push(dlqRecord(entry.topic, entry.raw, reason));
+        return;
+      }
+      inThisRequest.set(seen, fingerprint);
+      accepted.push({ topic: entry.topic, id, fingerprint });
     }
     results.push({ index, status: "accepted", topic: entry.topic, id });
     records.push(admitted.record);

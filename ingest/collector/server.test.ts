@@ -109,15 +109,32 @@ describe("collector", () => {
 
   it("accepts a repeated event id once within the window, also within one request", async () => {
     current = collector();
-    expect((await post(current.app, JSON.stringify([refund("1"), refund("1")]))).json()).toMatchObject({
+    const event = refund("1");
+    expect((await post(current.app, JSON.stringify([event, event]))).json()).toMatchObject({
       accepted: 1,
       duplicates: 1,
     });
-    expect((await post(current.app, JSON.stringify([refund("1")]))).json()).toMatchObject({
+    expect((await post(current.app, JSON.stringify([event]))).json()).toMatchObject({
       accepted: 0,
       duplicates: 1,
     });
     expect(current.log.ofTopic("refunds")).toHaveLength(1);
+  });
+
+  it("refuses an id already accepted with another body, naming the id field, into the DLQ", async () => {
+    current = collector();
+    await post(current.app, JSON.stringify([refund("2")]));
+    const res = await post(current.app, JSON.stringify([refund("2", { amount: 99 })]));
+    expect(res.statusCode).toBe(400);
+    expect(
+      res.json<{ results: { status: string; field: string; reason: string }[] }>().results[0],
+    ).toMatchObject({
+      status: "rejected",
+      field: "refund_id",
+      reason: expect.stringContaining("already accepted with another body"),
+    });
+    expect(current.log.ofTopic("refunds")).toHaveLength(1);
+    expect(current.log.ofTopic("dlq.events")).toHaveLength(1);
   });
 
   it.each([

@@ -129,7 +129,7 @@ export function buildCollector(options: CollectorOptions): FastifyInstance {
         .header("retry-after", "5")
         .send({ error: { status: 503, message: (err as Error).message } });
     }
-    for (const { topic, id } of accepted) recent.remember(topic, id);
+    for (const { topic, id, fingerprint } of accepted) recent.remember(topic, id, fingerprint);
     for (const r of results) events.inc({ topic: r.topic, status: r.status });
     const count = (status: string) => results.filter((r) => r.status === status).length;
     const status = count("accepted") + count("duplicate") > 0 ? 202 : 400;
