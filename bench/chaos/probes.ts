@@ -73,12 +73,29 @@ const within = <T>(p: Promise<T>, ms: number): Promise<T> =>
 
 export function progressSampler(o: {
   sql: Sql;
-  admin: KafkaAdmin;
+  /**
+   * A Kafka admin of its own, connected again after any failure: one that lived through a
+   * broker restart could stay stuck and make the sink look stalled when only the probe was.
+   */
+  connectAdmin: () => Promise<KafkaAdmin>;
   streamGroup: string;
   sinkGroup: string;
   topics: readonly string[];
 }) {
   const samples: ProgressSample[] = [];
+  let admin: KafkaAdmin | undefined;
+  const sinkOffsets = async () => {
+    try {
+      admin ??= await within(o.connectAdmin(), 2000);
+      const offsets = await within(admin.groupOffsets(o.sinkGroup, o.topics), 2000);
+      return offsets.reduce((sum, p) => sum + Math.max(0, p.offset), 0);
+    } catch {
+      const stale = admin;
+      admin = undefined;
+      void stale?.close().catch(() => {});
+      return undefined;
+    }
+  };
   const sample = async (): Promise<ProgressSample> => {
     const s: ProgressSample = { at: Date.now() };
     await Promise.all([
@@ -91,9 +108,9 @@ export function progressSampler(o: {
       )
         .then((r) => (s.stream = Number(r.rows[0]!.n)))
         .catch(() => {}),
-      within(o.admin.groupOffsets(o.sinkGroup, o.topics), 2000)
-        .then((offsets) => (s.sink = offsets.reduce((sum, p) => sum + Math.max(0, p.offset), 0)))
-        .catch(() => {}),
+      sinkOffsets().then((n) => {
+        if (n !== undefined) s.sink = n;
+      }),
     ]);
     return s;
   };
@@ -110,6 +127,7 @@ export function progressSampler(o: {
     stop: async () => {
       stopped = true;
       await running;
+      await admin?.close().catch(() => {});
     },
   };
 }

@@ -10,7 +10,7 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -132,7 +132,10 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
   const sinkGroup = `chaos-${run}-sink`;
   const mongoDb = `chaos_${run}`;
   const lakePrefix = `${prefix}lake`;
-  const cache = process.env.LAKEHOUSE_CACHE ?? join(process.env.HOME ?? "/root", ".cache/lakehouse");
+  // Where services.sh keeps MinIO's data: the lake-unwritable fault works on its directory.
+  const cache =
+    process.env.LAKEHOUSE_CACHE ??
+    join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? "/root", ".cache"), "lakehouse");
   const lakeDir = join(cache, "run/minio", LAKE_BUCKET, lakePrefix);
   const started = Date.now();
   o.log(`run ${run}: logs in ${logDir}`);
@@ -267,7 +270,7 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
     const load = apiLoad(`http://127.0.0.1:${apiPort}`, readKey, 20);
     const sampler = progressSampler({
       sql: schema.sql,
-      admin,
+      connectAdmin: () => KafkaAdmin.connectOnce(servers.kafkaBrokers, logger, prefix),
       streamGroup,
       sinkGroup,
       topics: ALL_TOPICS,
@@ -293,12 +296,13 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
 
     // Batches run one at a time, each to success (a killed or failed run is started again).
     let batchChain: Promise<unknown> = Promise.resolve();
-    let batches = 0;
+    const batchRuns = new Map<string, Promise<number>>();
     const batch = (date: string) => {
-      const name = `batch-${++batches}`;
+      const name = `batch-${batchRuns.size + 1}`;
       const done = batchChain.then(() =>
         supervisor.runToSuccess(spec(name, ["batch", "run", "--date", date])),
       );
+      batchRuns.set(name, done);
       batchChain = done.catch(() => {});
       return { name, done };
     };
@@ -325,9 +329,14 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
     const records: FaultRecord[] = [];
     const batchRecoveries: { record: FaultRecord; done: Promise<unknown> }[] = [];
     try {
+      // A fault that took longer than planned (a batch to reach publishing) moves the rest later,
+      // so each still gets its quiet time before the next.
+      let late = 0;
+      let kills = 0;
       for (const f of faults) {
-        const wait = t0 + f.at - Date.now();
+        const wait = t0 + late + f.at - Date.now();
         if (wait > 0) await sleep(wait);
+        else late -= wait;
         const name = faultName(f.fault);
         const record: FaultRecord = {
           name,
@@ -341,20 +350,21 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
         );
         const fault = f.fault;
         if (fault.kind === "kill" && fault.process === "batch") {
-          // A batch of the first day, killed while it publishes to MongoDB (or at a random point).
-          const b = batch(days[0]![0]);
-          await until("the batch to start", async () => supervisor.alive(b.name).length > 0, 600_000);
-          record.startedAt = Date.now();
-          const hit = await supervisor.waitForOutput(b.name, /published \w+ \(/, 120_000);
-          supervisor.signal(b.name, "SIGKILL");
-          record.name += hit ? " (mid-publish)" : " (before publishing)";
-          record.liftedAt = Date.now();
-          batchRecoveries.push({ record, done: b.done });
+          // The batch running now (else a new one of the first day), killed once it is publishing
+          // to MongoDB; one that finishes first is replaced by a new run, killed in its turn.
+          for (let landed = false; !landed;) {
+            const name = supervisor.alive("batch-")[0] ?? batch(days[0]![0]).name;
+            await until("the batch to start", async () => supervisor.alive(name).length > 0, 600_000);
+            const hit = await supervisor.waitForOutput(name, /published \w+ \(/, 180_000);
+            landed = supervisor.signal(name, "SIGKILL");
+            if (!landed) continue;
+            record.name += hit ? " (mid-publish)" : " (before publishing)";
+            record.liftedAt = Date.now();
+            batchRecoveries.push({ record, done: batchRuns.get(name)! });
+          }
         } else if (fault.kind === "kill") {
-          const target =
-            fault.process === "stream"
-              ? (supervisor.alive("stream-")[Math.floor(Math.random() * 2)] ?? "stream-a")
-              : fault.process;
+          // The two workers by turns, so a seed always kills the same ones.
+          const target = fault.process === "stream" ? `stream-${kills++ % 2 ? "b" : "a"}` : fault.process;
           supervisor.signal(target, "SIGKILL");
           record.liftedAt = Date.now();
         } else if (fault.kind === "server-stop") {
@@ -411,6 +421,8 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
     }
     const restarts: Record<string, number> = {};
     for (const e of supervisor.exits) restarts[e.name] = (restarts[e.name] ?? 0) + 1;
+    // A long-running service waits out a server outage: the only exits allowed are the kills.
+    const unplanned = supervisor.exits.filter((e) => !e.name.startsWith("batch-") && e.signal !== "SIGKILL");
     await supervisor.stopAll();
 
     o.log("checking the end state");
@@ -458,6 +470,8 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
       problems.push(`warehouse: ${warehouse.salesWrong} daily sales cells differ`);
     for (const r of feeder.collector.refused.slice(0, 3))
       problems.push(`collector refused a valid event: ${r}`);
+    for (const e of unplanned)
+      problems.push(`${e.name} exited by itself (code ${e.code}, signal ${e.signal})`);
 
     // The API: never a 5xx but 503, and 503 only while Postgres or MongoDB was down (+ 20 s).
     const storeDown = records
@@ -516,6 +530,10 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
       restarts,
       problems,
     };
+    await writeFile(
+      join(logDir, "report.json"),
+      JSON.stringify({ report, samples: sampler.samples, t0, exits: supervisor.exits }),
+    );
     if (problems.length === 0) await cleanUp();
     return report;
   } finally {
@@ -538,6 +556,8 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
       .catch(() => {});
     const keys = (await store.list("").catch(() => [])).map((k) => k.key);
     for (let i = 0; i < keys.length; i += 1000) await store.delete(keys.slice(i, i + 1000)).catch(() => {});
-    await rm(dir, { recursive: true, force: true });
+    // The logs and the report stay (a few MB): a passing run's recoveries are worth reading too.
+    for (const big of ["data", "state", "lake-cache", "accepted.ndjson"])
+      await rm(join(dir, big), { recursive: true, force: true });
   }
 }

@@ -35,6 +35,10 @@ export class Supervisor {
 
   /** Starts a long-running service, restarted whenever it exits until `stopAll`. */
   start(spec: ServiceSpec): void {
+    this.launch(this.register(spec), true);
+  }
+
+  private register(spec: ServiceSpec): Running {
     const running: Running = {
       spec,
       log: createWriteStream(join(this.logDir, `${spec.name}.log`), { flags: "a" }),
@@ -42,18 +46,12 @@ export class Supervisor {
       watchers: new Set(),
     };
     this.services.set(spec.name, running);
-    this.launch(running, true);
+    return running;
   }
 
   /** Runs a one-shot command until it exits 0, restarting it after a kill or a failure. */
   async runToSuccess(spec: ServiceSpec, maxAttempts = 30): Promise<number> {
-    const running: Running = {
-      spec,
-      log: createWriteStream(join(this.logDir, `${spec.name}.log`), { flags: "a" }),
-      starts: 0,
-      watchers: new Set(),
-    };
-    this.services.set(spec.name, running);
+    const running = this.register(spec);
     try {
       for (let attempt = 1; attempt <= maxAttempts; attempt++) {
         const code = await new Promise<number | null>((resolve) => {

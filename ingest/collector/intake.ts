@@ -4,7 +4,7 @@
  * is always the event's user_id), check each at the edge, drop ids already accepted within the
  * dedup window, and say per event what happened.
  */
-import { createHash } from "node:crypto";
+import { hash } from "node:crypto";
 import { LRUCache } from "lru-cache";
 import type { LogRecord } from "../../core/eventlog/port.ts";
 import { LakehouseError } from "../../core/errors.ts";
@@ -114,7 +114,7 @@ export class RecentIds {
 }
 
 /** The body's digest (its canonical JSON: entries are re-serialised, so whitespace does not count). */
-export const fingerprintOf = (raw: string): string => createHash("sha1").update(raw).digest("base64");
+export const fingerprintOf = (raw: string): string => hash("sha1", raw, "base64");
 
 export interface Intake {
   results: EventResult[];

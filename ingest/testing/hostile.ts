@@ -11,6 +11,7 @@
 import { readFileSync } from "node:fs";
 import { parse } from "yaml";
 import { ID_FIELD, type EventTopic } from "../../core/events/topics.ts";
+import { Random } from "../generator/random.ts";
 
 export type Expected = { accepted: true } | { accepted: false; field: string };
 
@@ -30,16 +31,10 @@ export interface HostileCase {
   conflict?: boolean;
 }
 
-/** mulberry32: small, seeded, good enough to vary the bases. */
+/** The generator's seeded sfc32, as a function. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Random(seed);
+  return () => random.next();
 }
 
 function uuidFrom(next: () => number): string {
@@ -162,9 +157,66 @@ interface SweepSpec extends Omit<CaseSpec, "raw" | "delete"> {
   delete?: true;
 }
 
+type Result = "accepted" | { rejected: string };
+
+interface RequestSpec {
+  name: string;
+  type?: string;
+  eol?: string;
+  lines?: string[];
+  json?: string[];
+  text?: string;
+  repeat?: { lines?: number; bytes?: number };
+  expect: { status: number; field?: string; results?: Result[] };
+}
+
 interface CasesFile {
   cases: CaseSpec[];
   sweeps: SweepSpec[];
+  requests: RequestSpec[];
+}
+
+export interface HostileRequest {
+  name: string;
+  contentType: string;
+  body: Buffer;
+  expect: RequestSpec["expect"];
+}
+
+const casesFile = () => parse(readFileSync(CASES_FILE, "utf8")) as CasesFile;
+
+/**
+ * The whole requests of hostile-cases.yml, each `valid` item a fresh valid refund from
+ * `validEvent` (the caller's, so ids are unique across requests).
+ */
+export function hostileRequests(validEvent: () => unknown): HostileRequest[] {
+  return casesFile().requests.map((r) => {
+    const envelope = (item: string) =>
+      item === "valid" ? JSON.stringify({ topic: "refunds", value: validEvent() }) : item;
+    const eol = r.eol ?? "\n";
+    let body: string;
+    if (r.text !== undefined) body = r.text;
+    else if (r.json) body = `[${r.json.map(envelope).join(",")}]`;
+    else if (r.lines) body = r.lines.map(envelope).join(eol) + eol;
+    else {
+      const lines: string[] = [];
+      let size = 0;
+      while (
+        (r.repeat?.lines !== undefined && lines.length < r.repeat.lines) ||
+        (r.repeat?.bytes !== undefined && size < r.repeat.bytes)
+      ) {
+        lines.push(envelope("valid"));
+        size += lines.at(-1)!.length + 1;
+      }
+      body = lines.join(eol) + eol;
+    }
+    return {
+      name: r.name,
+      contentType: r.type ?? "application/x-ndjson",
+      body: Buffer.from(body),
+      expect: r.expect,
+    };
+  });
 }
 
 const refused = (field: string): Expected => ({ accepted: false, field });
@@ -237,7 +289,7 @@ function outcome(o: Outcome, field: string | undefined, topic: EventTopic): Expe
 
 /** Every case of hostile-cases.yml on `bases` seeded events per topic: >= 1,000 cases. */
 export function hostileCorpus(seed = 42, bases = 5, now = Date.parse("2026-11-21T12:00:00Z")): HostileCase[] {
-  const file = parse(readFileSync(CASES_FILE, "utf8")) as CasesFile;
+  const file = casesFile();
   const next = rng(seed);
   const out: HostileCase[] = [];
   const at = (offsetS: number) => new Date(now - 3_600_000 + offsetS * 1000).toISOString();
