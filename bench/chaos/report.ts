@@ -20,6 +20,14 @@ export function renderReport(r: ChaosReport): string[] {
     }),
   ]);
   const kills = r.faults.filter((f) => f.kind === "kill").length;
+  const byCode: Record<string, number> = {};
+  for (const [key, n] of Object.entries(r.api.byStatus)) {
+    const code = key.split(" ")[0]!;
+    byCode[code] = (byCode[code] ?? 0) + n;
+  }
+  const notOk = Object.entries(r.api.byStatus)
+    .filter(([key]) => !key.startsWith("2"))
+    .map(([key, n]) => `${key} ${n}`);
   const lost = r.lake.lostEvents + r.lake.missingRecords;
   const doubled = r.lake.doubledRecords + r.lake.unknownEvents;
   const streamOff = Object.values(r.streamWrong).reduce((n, d) => n + d.extra + d.missing, 0);
@@ -37,9 +45,10 @@ export function renderReport(r: ChaosReport): string[] {
       (streamOff > 0 ? ` (${Object.keys(r.streamWrong).join(", ")})` : ""),
     `warehouse (snapshot ${r.warehouse.snapshot}): ${r.warehouse.customers} RFM customers, ${r.warehouse.rfmWrong} differ; ` +
       `${r.warehouse.salesCells} daily sales cells, ${r.warehouse.salesWrong} differ`,
-    `api: ${r.api.answers} answers ${JSON.stringify(r.api.byStatus)}; ${r.api.unexpected.length} unexpected; ` +
+    `api: ${r.api.answers} answers ${JSON.stringify(byCode)}; ${r.api.unexpected.length} unexpected; ` +
       `latency p50/p99 ${r.api.outside.p50.toFixed(1)}/${r.api.outside.p99.toFixed(1)} ms outside faults, ` +
       `${r.api.during.p50.toFixed(1)}/${r.api.during.p99.toFixed(1)} ms during`,
+    `api answers other than 2xx, by route (0 = no answer): ${notOk.join(", ") || "none"}`,
     `restarts: ${Object.entries(r.restarts)
       .map(([n, c]) => `${n} ${c}`)
       .join(", ")}`,
