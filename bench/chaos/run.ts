@@ -7,14 +7,12 @@
  * accepted (verify.ts), and the report says how long each stage took to move again after
  * each fault.
  */
-import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { promisify } from "node:util";
 import { MongoClient } from "mongodb";
 import { KafkaAdmin, type PartitionRange } from "../../core/eventlog/kafka-admin.ts";
 import { KafkaProducer } from "../../core/eventlog/kafka-producer.ts";
@@ -23,16 +21,21 @@ import { LAKE_BUCKET, localServers } from "../../core/local-servers.ts";
 import { createLogger } from "../../core/logger.ts";
 import { loadReference } from "../../ingest/reference/load.ts";
 import { S3Store } from "../../lake/store/s3-store.ts";
-import { percentile } from "../measure.ts";
-import { caughtUp, createTopics, seededDataset, testSchema } from "../../stream/testing/harness.ts";
+import { caughtUp, createTopics, seededDataset, testSchema, waitFor } from "../../stream/testing/harness.ts";
+import { Injector } from "./inject.ts";
 import { Feeder } from "./feeder.ts";
 import { apiLoad, firstAfter, progressSampler, recoveredAfter, type ApiAnswer } from "./probes.ts";
-import { faultName, schedule, scheduleEnd, type ScheduledFault, type ServerName } from "./schedule.ts";
+import { faultName, schedule, scheduleEnd, type ScheduledFault } from "./schedule.ts";
 import { Supervisor, type ServiceSpec } from "./supervisor.ts";
-import { checkLake, checkWarehouse, streamDiff, type LakeReport } from "./verify.ts";
+import {
+  checkApi,
+  checkLake,
+  checkWarehouse,
+  streamDiff,
+  type ApiReport,
+  type LakeReport,
+} from "./verify.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
-const run$ = promisify(execFile);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface ChaosOptions {
@@ -79,14 +82,7 @@ export interface ChaosReport {
   streamRows: number;
   streamWrong: Record<string, { extra: number; missing: number }>;
   warehouse: Awaited<ReturnType<typeof checkWarehouse>>;
-  api: {
-    answers: number;
-    /** Answers per "status route". */
-    byStatus: Record<string, number>;
-    unexpected: string[];
-    during: { p50: number; p99: number; n: number };
-    outside: { p50: number; p99: number; n: number };
-  };
+  api: ApiReport;
   restarts: Record<string, number>;
   /** Every check that failed, in words; empty when the run passed. */
   problems: string[];
@@ -116,9 +112,6 @@ async function lastLinePerDay(eventsFile: string, until: number): Promise<[strin
   }
   return [...last].sort((a, b) => (a[0] < b[0] ? -1 : 1));
 }
-
-const SERVER_SCRIPT = join(ROOT, "services/services.sh");
-const services = (...args: string[]) => run$("bash", [SERVER_SCRIPT, ...args], { maxBuffer: 1 << 24 });
 
 export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
   const logger = createLogger({ level: "silent" });
@@ -201,12 +194,23 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
   const store = new S3Store(LAKE_BUCKET, lakePrefix, servers.s3, logger);
   const mongo = new MongoClient(servers.mongoUrl);
 
-  // Whatever happens, no server stays stopped, no worker paused, no directory immutable.
-  const restore = async () => {
-    await run$("chattr", ["-R", "-i", lakeDir]).catch(() => {});
-    for (const w of supervisor.alive("stream-")) supervisor.signal(w, "SIGCONT");
-    await services("start").catch((err: Error) => o.log(`services start: ${err.message}`));
+  // Batches run one at a time, each to success (a killed or failed run is started again).
+  let batchChain: Promise<unknown> = Promise.resolve();
+  const batchRuns = new Map<string, Promise<number>>();
+  const batch = (date: string) => {
+    const name = `batch-${batchRuns.size + 1}`;
+    const done = batchChain.then(() => supervisor.runToSuccess(spec(name, ["batch", "run", "--date", date])));
+    batchRuns.set(name, done);
+    batchChain = done.catch(() => {});
+    return { name, done };
   };
+  const injector = new Injector({
+    supervisor,
+    lakeDir,
+    batch,
+    batchRun: (name) => batchRuns.get(name),
+    firstDay: days[0]![0],
+  });
 
   try {
     supervisor.start(spec("collector", ["ingest", "collect", "--port", String(collectorPort)]));
@@ -287,26 +291,10 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
       return true;
     };
     const kafkaEnds = () => admin.partitionOffsets(ALL_TOPICS);
-    const until = async (what: string, check: () => Promise<boolean>, ms: number) => {
-      const deadline = Date.now() + ms;
-      while (!(await check().catch(() => false))) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await sleep(1000);
-      }
-    };
+    // A check that fails (its server is away) counts as "not yet".
+    const until = (what: string, check: () => Promise<boolean>, ms: number) =>
+      waitFor(what, () => check().catch(() => false), ms);
 
-    // Batches run one at a time, each to success (a killed or failed run is started again).
-    let batchChain: Promise<unknown> = Promise.resolve();
-    const batchRuns = new Map<string, Promise<number>>();
-    const batch = (date: string) => {
-      const name = `batch-${batchRuns.size + 1}`;
-      const done = batchChain.then(() =>
-        supervisor.runToSuccess(spec(name, ["batch", "run", "--date", date])),
-      );
-      batchRuns.set(name, done);
-      batchChain = done.catch(() => {});
-      return { name, done };
-    };
     // Each day's batch, once its last event was accepted and the sink has written it all.
     const dayBatches = (async () => {
       for (const [date, lastIndex] of days) {
@@ -333,7 +321,6 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
       // A fault that took longer than planned (a batch to reach publishing) moves the rest later,
       // so each still gets its quiet time before the next.
       let late = 0;
-      let kills = 0;
       for (const f of faults) {
         const wait = t0 + late + f.at - Date.now();
         if (wait > 0) await sleep(wait);
@@ -349,41 +336,10 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
         o.log(
           `+${Math.round((Date.now() - t0) / 1000)} s: ${name}${f.holdMs ? ` for ${f.holdMs / 1000} s` : ""}`,
         );
-        const fault = f.fault;
-        if (fault.kind === "kill" && fault.process === "batch") {
-          // The batch running now (else a new one of the first day), killed once it is publishing
-          // to MongoDB; one that finishes first is replaced by a new run, killed in its turn.
-          for (let landed = false; !landed;) {
-            const name = supervisor.alive("batch-")[0] ?? batch(days[0]![0]).name;
-            await until("the batch to start", async () => supervisor.alive(name).length > 0, 600_000);
-            const hit = await supervisor.waitForOutput(name, /published \w+ \(/, 180_000);
-            landed = supervisor.signal(name, "SIGKILL");
-            if (!landed) continue;
-            record.name += hit ? " (mid-publish)" : " (before publishing)";
-            record.liftedAt = Date.now();
-            batchRecoveries.push({ record, done: batchRuns.get(name)! });
-          }
-        } else if (fault.kind === "kill") {
-          // The two workers by turns, so a seed always kills the same ones.
-          const target = fault.process === "stream" ? `stream-${kills++ % 2 ? "b" : "a"}` : fault.process;
-          supervisor.signal(target, "SIGKILL");
-          record.liftedAt = Date.now();
-        } else if (fault.kind === "server-stop") {
-          for (const s of fault.servers) await services("stop-one", s satisfies ServerName);
-          await sleep(f.holdMs);
-          await services("start");
-          record.liftedAt = Date.now();
-        } else if (fault.kind === "zombie") {
-          supervisor.signal("stream-a", "SIGSTOP");
-          await sleep(f.holdMs);
-          supervisor.signal("stream-a", "SIGCONT");
-          record.liftedAt = Date.now();
-        } else {
-          await run$("chattr", ["-R", "+i", lakeDir]);
-          await sleep(f.holdMs);
-          await run$("chattr", ["-R", "-i", lakeDir]);
-          record.liftedAt = Date.now();
-        }
+        const done = await injector.inject(f, name);
+        record.name = done.name;
+        record.liftedAt = done.liftedAt;
+        if (done.batchRun) batchRecoveries.push({ record, done: done.batchRun });
         records.push(record);
       }
       o.log(`faults done at +${Math.round((Date.now() - t0) / 1000)} s; waiting for the feed to end`);
@@ -401,7 +357,7 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
       }
       o.log("everything caught up");
     } finally {
-      await restore();
+      await injector.restore(o.log);
       await load.stop();
       await sampler.stop();
       feeder.stop();
@@ -474,42 +430,12 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
     for (const e of unplanned)
       problems.push(`${e.name} exited by itself (code ${e.code}, signal ${e.signal})`);
 
-    // The API: never a 5xx but 503, and 503 only while Postgres or MongoDB was down (+ 20 s).
-    const storeDown = records
-      .filter((r) => r.kind === "server-stop" && /postgres|mongo/.test(r.name))
-      .map((r) => [r.startedAt, r.liftedAt + 20_000] as const);
-    const anyFault = records.map((r) => [r.startedAt, r.liftedAt + 5_000] as const);
-    const inside = (at: number, windows: readonly (readonly [number, number])[]) =>
-      windows.some(([a, b]) => at >= a && at <= b);
     // Before the first batch has published, a warehouse route has nothing to serve: 404.
     const firstPublish =
       supervisor.exits.find((e) => e.name.startsWith("batch-") && e.code === 0)?.at ?? Infinity;
-    const byStatus: Record<string, number> = {};
-    const unexpected: string[] = [];
-    for (const a of load.answers) {
-      const key = `${a.status} ${a.route}`;
-      byStatus[key] = (byStatus[key] ?? 0) + 1;
-      const fine =
-        (a.status >= 200 && a.status < 300) ||
-        a.status === 0 ||
-        (a.status === 503 && inside(a.at, storeDown)) ||
-        (a.status === 404 && a.route.startsWith("/v1/warehouse/") && a.at < firstPublish);
-      if (!fine) unexpected.push(`${key} at +${Math.round((a.at - t0) / 1000)} s`);
-    }
-    for (const u of unexpected.slice(0, 5)) problems.push(`api: ${u}`);
-    if (unexpected.length > 5) problems.push(`api: ${unexpected.length - 5} more unexpected answers`);
-    const figures = (xs: ApiAnswer[]) => ({
-      p50: percentile(
-        xs.map((a) => a.ms),
-        50,
-      ),
-      p99: percentile(
-        xs.map((a) => a.ms),
-        99,
-      ),
-      n: xs.length,
-    });
-    const answered = load.answers.filter(ok);
+    const api = checkApi(load.answers, records, firstPublish, t0);
+    for (const u of api.unexpected.slice(0, 5)) problems.push(`api: ${u}`);
+    if (api.unexpected.length > 5) problems.push(`api: ${api.unexpected.length - 5} more unexpected answers`);
     const report: ChaosReport = {
       run,
       dir,
@@ -525,13 +451,7 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
       streamRows,
       streamWrong,
       warehouse,
-      api: {
-        answers: load.answers.length,
-        byStatus,
-        unexpected,
-        during: figures(answered.filter((a) => inside(a.at, anyFault))),
-        outside: figures(answered.filter((a) => !inside(a.at, anyFault))),
-      },
+      api,
       restarts,
       problems,
     };
@@ -543,7 +463,7 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
     return report;
   } finally {
     await supervisor.stopAll();
-    await restore();
+    await injector.restore(o.log);
     await producer.close().catch(() => {});
     await admin.close().catch(() => {});
     await mongo.close().catch(() => {});

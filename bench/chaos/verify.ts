@@ -4,7 +4,8 @@
  * - the real-time tables, window by window, against the independent DuckDB recomputation;
  * - the lake: every Kafka record in bronze exactly once, no two files sharing an offset, every
  *   accepted event there and nothing else;
- * - the warehouse: RFM and daily sales of the last closed day, computed here in TypeScript.
+ * - the warehouse: RFM and daily sales of the last closed day, computed here in TypeScript;
+ * - the API: every answer it gave during the run.
  */
 import { createReadStream, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
@@ -20,6 +21,8 @@ import type { ObjectStore } from "../../lake/store/port.ts";
 import { cents, day, expectedRfm, type Tx } from "../../batch/testing/expected.ts";
 import { currentCollection } from "../../warehouse/publish.ts";
 import { recompute, sorted, streamTables, tableDiff } from "../../stream/testing/golden.ts";
+import { percentile } from "../measure.ts";
+import type { ApiAnswer } from "./probes.ts";
 
 export async function streamDiff(o: {
   sql: SqlClient;
@@ -206,5 +209,58 @@ export async function checkWarehouse(o: {
     rfmWrong: mapDiff(rfm, wantRfm),
     salesCells: wantSales.size,
     salesWrong: mapDiff(sales, wantSales),
+  };
+}
+
+export interface ApiReport {
+  answers: number;
+  /** Answers per "status route". */
+  byStatus: Record<string, number>;
+  unexpected: string[];
+  during: { p50: number; p99: number; n: number };
+  outside: { p50: number; p99: number; n: number };
+}
+
+/**
+ * Every API answer of the run against what is allowed: 2xx; no answer while the API process was
+ * down; 503 while Postgres or MongoDB was down (and 20 s after, while pools reconnect); 404 on a
+ * warehouse route before the first batch published. Latency of 2xx answers during faults (each
+ * until 5 s after it was lifted) and outside them.
+ */
+export function checkApi(
+  answers: readonly ApiAnswer[],
+  faults: readonly { name: string; kind: string; startedAt: number; liftedAt: number }[],
+  firstPublish: number,
+  t0: number,
+): ApiReport {
+  const storeDown = faults
+    .filter((r) => r.kind === "server-stop" && /postgres|mongo/.test(r.name))
+    .map((r) => [r.startedAt, r.liftedAt + 20_000] as const);
+  const anyFault = faults.map((r) => [r.startedAt, r.liftedAt + 5_000] as const);
+  const inside = (at: number, windows: readonly (readonly [number, number])[]) =>
+    windows.some(([a, b]) => at >= a && at <= b);
+  const byStatus: Record<string, number> = {};
+  const unexpected: string[] = [];
+  for (const a of answers) {
+    const key = `${a.status} ${a.route}`;
+    byStatus[key] = (byStatus[key] ?? 0) + 1;
+    const fine =
+      (a.status >= 200 && a.status < 300) ||
+      a.status === 0 ||
+      (a.status === 503 && inside(a.at, storeDown)) ||
+      (a.status === 404 && a.route.startsWith("/v1/warehouse/") && a.at < firstPublish);
+    if (!fine) unexpected.push(`${key} at +${Math.round((a.at - t0) / 1000)} s`);
+  }
+  const answered = answers.filter((a) => a.status >= 200 && a.status < 300);
+  const figures = (xs: ApiAnswer[]) => {
+    const ms = xs.map((a) => a.ms);
+    return { p50: percentile(ms, 50), p99: percentile(ms, 99), n: xs.length };
+  };
+  return {
+    answers: answers.length,
+    byStatus,
+    unexpected,
+    during: figures(answered.filter((a) => inside(a.at, anyFault))),
+    outside: figures(answered.filter((a) => !inside(a.at, anyFault))),
   };
 }
