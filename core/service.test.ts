@@ -23,6 +23,24 @@ describe("runService", () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(900); // one 1 s backoff
   });
 
+  it("counts failures in a row: a run that was healthy for a while starts the count again", async () => {
+    let runs = 0;
+    const code = await runService({
+      name: "outlives outages",
+      logger,
+      maxRestarts: 1,
+      healthyAfterMs: 40,
+      run: async () => {
+        runs++;
+        if (runs === 4) return;
+        await new Promise((r) => setTimeout(r, 60));
+        throw new Error("kafka went away");
+      },
+    });
+    expect(code).toBe(0);
+    expect(runs).toBe(4);
+  });
+
   it("does not restart a misconfiguration: the error reaches the command line", async () => {
     let runs = 0;
     await expect(

@@ -28,10 +28,16 @@ export interface ServiceOptions {
   metrics?: [port: number, host: string];
   /** Restarts after a failure before giving up with exit code 1; 0 = none. */
   maxRestarts?: number;
+  /**
+   * A run that lasted this long before failing was healthy: the count starts again, so
+   * `maxRestarts` bounds failures in a row (a crash loop), not a week's worth of server restarts.
+   */
+  healthyAfterMs?: number;
   run(ctx: ServiceContext): Promise<void>;
 }
 
 const MAX_BACKOFF_MS = 30_000;
+const HEALTHY_AFTER_MS = 60_000;
 
 /** Runs the service until it is stopped (exit code 0) or fails past its restarts (1). */
 export async function runService(options: ServiceOptions): Promise<number> {
@@ -45,6 +51,7 @@ export async function runService(options: ServiceOptions): Promise<number> {
   let restarts = 0;
   try {
     for (;;) {
+      const began = Date.now();
       try {
         await options.run({ signal, ready: () => (ready = true), metricsPort: metrics?.port });
         return 0;
@@ -54,6 +61,7 @@ export async function runService(options: ServiceOptions): Promise<number> {
         // A mistake in the configuration (a port in use, a bad flag) is not fixed by restarting:
         // it goes to the command line as one line.
         if (err instanceof LakehouseError && err.code === "CONFIG_INVALID") throw err;
+        if (Date.now() - began >= (options.healthyAfterMs ?? HEALTHY_AFTER_MS)) restarts = 0;
         restarts += 1;
         const reason = (err as Error).message;
         if (restarts > maxRestarts) {

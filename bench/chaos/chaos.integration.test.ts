@@ -11,9 +11,15 @@ import { renderReport } from "./report.ts";
 import { chaosRun } from "./run.ts";
 
 describe("the whole pipeline under a fault of every kind", async () => {
-  const up = (
+  const servers = (
     await Promise.all((["kafka", "postgres", "s3", "mongo"] as const).map((s) => requireServer(s)))
   ).every(Boolean);
+  // `chattr +i` (the unwritable lake) needs root; services.sh stops and starts the servers.
+  const root = process.getuid?.() === 0;
+  if (!root && process.env.CI === "true")
+    throw new Error("the chaos run needs root (chattr); CI=true, so this fails");
+  if (!root) console.warn("skipping the chaos run: it needs root for chattr +i (the unwritable-lake fault)");
+  const up = servers && root;
 
   it.skipIf(!up)(
     "ends in exactly the state of a quiet run: nothing lost, nothing doubled, no 500",
@@ -26,6 +32,7 @@ describe("the whole pipeline under a fault of every kind", async () => {
         pauseMs: 26_000,
         settleMs: 10_000,
         startMs: 15_000,
+        maxRecoveryMs: 90_000,
         workDir: tmpdir(),
         log: (line) => console.log(`[chaos] ${line}`),
       });

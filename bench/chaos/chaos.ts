@@ -22,6 +22,7 @@ const { values } = parseArgs({
     pause: { type: "string", default: "35" },
     settle: { type: "string", default: "50" },
     start: { type: "string", default: "30" },
+    "max-recovery": { type: "string", default: "120" },
     dir: { type: "string", default: tmpdir() },
   },
 });
@@ -36,6 +37,7 @@ const report = await chaosRun({
   pauseMs: Number(values.pause) * 1000,
   settleMs: Number(values.settle) * 1000,
   startMs: Number(values.start) * 1000,
+  maxRecoveryMs: Number(values["max-recovery"]) * 1000,
   workDir: values.dir,
   log: (line) => console.log(`[chaos] ${line}`),
 });

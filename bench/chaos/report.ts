@@ -52,6 +52,7 @@ export function renderReport(r: ChaosReport): string[] {
     `restarts: ${Object.entries(r.restarts)
       .map(([n, c]) => `${n} ${c}`)
       .join(", ")}`,
+    `restarts inside a process: ${r.inProcess.length === 0 ? "none" : r.inProcess.join("; ")}`,
     r.problems.length === 0 ? "PASS" : `FAIL:\n  ${r.problems.join("\n  ")}`,
   ];
 }

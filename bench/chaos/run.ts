@@ -9,7 +9,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -47,6 +47,11 @@ export interface ChaosOptions {
   pauseMs: number;
   settleMs: number;
   startMs: number;
+  /**
+   * The longest a stage may take to move again after a fault is lifted while events still
+   * flow; longer fails the run (a stage that waits forever still ends "caught up" otherwise).
+   */
+  maxRecoveryMs: number;
   /** Where datasets, logs and work directories go (a subdirectory per run). */
   workDir: string;
   /** Progress lines while the run goes. */
@@ -84,6 +89,8 @@ export interface ChaosReport {
   warehouse: Awaited<ReturnType<typeof checkWarehouse>>;
   api: ApiReport;
   restarts: Record<string, number>;
+  /** Each restart a service made inside its process after a failure, with the reason. */
+  inProcess: string[];
   /** Every check that failed, in words; empty when the run passed. */
   problems: string[];
 }
@@ -316,6 +323,7 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
     })();
 
     const records: FaultRecord[] = [];
+    let feedEnded = Infinity;
     const batchRecoveries: { record: FaultRecord; done: Promise<unknown> }[] = [];
     try {
       // A fault that took longer than planned (a batch to reach publishing) moves the rest later,
@@ -344,6 +352,7 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
       }
       o.log(`faults done at +${Math.round((Date.now() - t0) / 1000)} s; waiting for the feed to end`);
       await feeding;
+      feedEnded = Date.now();
       o.log(`feed done: ${feeder.direct.accepted + feeder.collector.accepted} accepted`);
       const ends = await kafkaEnds();
       const streamEnds = new Map<string, number>();
@@ -372,12 +381,29 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
       r.recovery.collector = firstAfter(feeder.collector.acks, r.liftedAt);
       r.recovery.api = firstAfter(okTimes, r.liftedAt);
     }
+    const stalled: string[] = [];
+    for (const r of records)
+      if (r.liftedAt + o.maxRecoveryMs < feedEnded)
+        for (const stage of ["stream", "sink", "collector"] as const) {
+          const ms = r.recovery[stage];
+          if (ms === undefined || ms > o.maxRecoveryMs)
+            stalled.push(
+              `${stage} did not move for ${ms === undefined ? "ever" : `${Math.round(ms / 1000)} s`} after ${r.name}`,
+            );
+        }
     for (const b of batchRecoveries) {
       const end = supervisor.exits.find((e) => e.at > b.record.liftedAt && e.code === 0);
       if (end) b.record.recovery.batch = end.at - b.record.liftedAt;
     }
     const restarts: Record<string, number> = {};
     for (const e of supervisor.exits) restarts[e.name] = (restarts[e.name] ?? 0) + 1;
+    // Restarts inside a process (runService after a failure), with their reasons, from the logs.
+    const inProcess: string[] = [];
+    for (const name of ["collector", "stream-a", "stream-b", "sink", "api"]) {
+      const text = await readFile(join(logDir, `${name}.log`), "utf8").catch(() => "");
+      for (const m of text.matchAll(/"msg":"[^"]* failed \(([^"]{0,120})\); restart \d+ of \d+/g))
+        inProcess.push(`${name}: ${m[1]}`);
+    }
     // A long-running service waits out a server outage: the only exits allowed are the kills.
     const unplanned = supervisor.exits.filter((e) => !e.name.startsWith("batch-") && e.signal !== "SIGKILL");
     await supervisor.stopAll();
@@ -427,6 +453,7 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
       problems.push(`warehouse: ${warehouse.salesWrong} daily sales cells differ`);
     for (const r of feeder.collector.refused.slice(0, 3))
       problems.push(`collector refused a valid event: ${r}`);
+    problems.push(...stalled);
     for (const e of unplanned)
       problems.push(`${e.name} exited by itself (code ${e.code}, signal ${e.signal})`);
 
@@ -453,6 +480,7 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
       warehouse,
       api,
       restarts,
+      inProcess,
       problems,
     };
     await writeFile(

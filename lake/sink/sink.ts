@@ -89,6 +89,8 @@ export class LakeSink {
       await this.flushAll("shutdown");
     } finally {
       this.stopped = true;
+      // On a failure too: no upload of this run may land after the next run has cleaned up.
+      await Promise.allSettled([...this.inFlight.values()]);
     }
     if (this.failure !== undefined) throw this.failure;
     return this.stats;
