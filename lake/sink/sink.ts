@@ -130,6 +130,9 @@ export class LakeSink {
   /** Starts writing a topic's batch; waits first for its previous batch, so commits stay in order. */
   private async startFlush(topic: string, reason: string): Promise<void> {
     await this.inFlight.get(topic);
+    // After a failed flush its uploaded files are named only by its partitions' intents: a new
+    // flush would replace those intents and leave the files for the next run to write again.
+    if (this.failure !== undefined) return;
     const batch = this.batches.get(topic);
     if (!batch || batch.empty) return;
     this.batches.set(topic, this.newBatch(topic));
