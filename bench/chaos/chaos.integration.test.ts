@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { requireServer } from "../../core/local-servers.ts";
 import { renderReport } from "./report.ts";
-import { chaosRun } from "./run.ts";
+import { chaosRun, SHORT_RUN } from "./run.ts";
 
 describe("the whole pipeline under a fault of every kind", async () => {
   const servers = (
@@ -25,14 +25,7 @@ describe("the whole pipeline under a fault of every kind", async () => {
     "ends in exactly the state of a quiet run: nothing lost, nothing doubled, no 500",
     async () => {
       const report = await chaosRun({
-        seed: 7,
-        rate: 2000,
-        kills: 5,
-        outageMs: 10_000,
-        pauseMs: 26_000,
-        settleMs: 10_000,
-        startMs: 15_000,
-        maxRecoveryMs: 90_000,
+        ...SHORT_RUN,
         workDir: tmpdir(),
         log: (line) => console.log(`[chaos] ${line}`),
       });

@@ -12,7 +12,7 @@
 import { tmpdir } from "node:os";
 import { parseArgs } from "node:util";
 import { renderReport } from "./report.ts";
-import { chaosRun } from "./run.ts";
+import { chaosRun, SHORT_RUN } from "./run.ts";
 
 const { values } = parseArgs({
   options: {
@@ -36,19 +36,9 @@ if (process.getuid?.() !== 0) {
 }
 // Node 20 is supported until the AWS SDK drops it (docs/decisions.md D7): no notice per client.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-const short = {
-  seed: 7,
-  rate: 2000,
-  kills: 5,
-  outageMs: 10_000,
-  pauseMs: 26_000,
-  settleMs: 10_000,
-  startMs: 15_000,
-  maxRecoveryMs: 90_000,
-};
 const report = await chaosRun({
   ...(values.short
-    ? short
+    ? SHORT_RUN
     : {
         seed: Number(values.seed),
         rate: Number(values.rate),

@@ -58,6 +58,18 @@ export interface ChaosOptions {
   log: (line: string) => void;
 }
 
+/** Every fault kind once with short outages: the CI variant (chaos.integration.test.ts, `chaos.ts --short`). */
+export const SHORT_RUN = {
+  seed: 7,
+  rate: 2000,
+  kills: 5,
+  outageMs: 10_000,
+  pauseMs: 26_000,
+  settleMs: 10_000,
+  startMs: 15_000,
+  maxRecoveryMs: 90_000,
+} satisfies Omit<ChaosOptions, "workDir" | "log">;
+
 export type Stage = "stream" | "sink" | "collector" | "api" | "batch";
 export const STAGES: readonly Stage[] = ["stream", "sink", "collector", "api", "batch"];
 
