@@ -33,8 +33,6 @@ const FENCING_CODES = new Set([
   22 /* ILLEGAL_GENERATION */, 25 /* UNKNOWN_MEMBER_ID */, 27 /* REBALANCE_IN_PROGRESS */,
   82 /* FENCED_INSTANCE_ID */,
 ]);
-/** librdkafka's ERR__FATAL: the client instance is unusable and must be created again. */
-const FATAL = -150;
 
 export interface KafkaConsumerOptions {
   brokers: string[];
@@ -62,8 +60,6 @@ export class KafkaLogConsumer implements LogConsumer {
   private readonly committable = new Map<string, TopicPartition>();
   private rebalancing: Promise<void> = Promise.resolve();
   private handlerFailure: LakehouseError | undefined;
-  /** Set once librdkafka reported a fatal error: nothing done with this instance can succeed. */
-  private fatal: string | undefined;
   private closed = false;
   private readonly prefix: string;
 
@@ -72,25 +68,6 @@ export class KafkaLogConsumer implements LogConsumer {
     private readonly options: KafkaConsumerOptions,
   ) {
     this.prefix = options.topicPrefix ?? "";
-  }
-
-  /**
-   * After a fatal error (seen after a broker restart: a static member fenced while its revoke
-   * waited on a commit) librdkafka disconnects the instance for good. Retrying on it would wait
-   * forever (a sink stalled for 11 minutes in the chaos run): the error is not retriable, so the
-   * stage fails and its service starts again with a new consumer, its uncommitted work undone.
-   */
-  private unusable(): LakehouseError | undefined {
-    const reason = this.closed
-      ? "closed"
-      : (this.fatal ?? (this.consumer.isConnected() ? undefined : "disconnected"));
-    return reason === undefined
-      ? undefined
-      : new LakehouseError(
-          "SERVICE_UNAVAILABLE",
-          `kafka consumer is unusable (${reason}): it must be created again`,
-          { retriable: false },
-        );
   }
 
   private kafka(tp: TopicPartition): TopicPartition {
@@ -134,10 +111,7 @@ export class KafkaLogConsumer implements LogConsumer {
     );
     const self = new KafkaLogConsumer(consumer, options);
     const log = options.logger;
-    consumer.on("event.error", (err) => {
-      if (err.code === FATAL || (err as { isFatal?: boolean }).isFatal) self.fatal ??= err.message;
-      log.warn({ err: err.message }, `waiting for kafka: ${err.message}`);
-    });
+    consumer.on("event.error", (err) => log.warn({ err: err.message }, `waiting for kafka: ${err.message}`));
     await new Promise<void>((resolve, reject) =>
       consumer.connect({ timeout: 30_000 }, (err) =>
         err
@@ -246,17 +220,10 @@ export class KafkaLogConsumer implements LogConsumer {
   poll(max: number): Promise<ConsumedRecord[]> {
     if (this.handlerFailure) return Promise.reject(this.handlerFailure);
     if (this.closed) return Promise.resolve([]);
-    const lost = this.unusable();
-    if (lost) return Promise.reject(lost);
     return new Promise((resolve, reject) =>
       this.consumer.consume(max, (err, messages) => {
-        if (err) {
-          if (err.code === FATAL) this.fatal ??= err.message;
-          return reject(
-            this.unusable() ??
-              new LakehouseError("SERVICE_UNAVAILABLE", `kafka: ${err.message}`, { cause: err }),
-          );
-        }
+        if (err)
+          return reject(new LakehouseError("SERVICE_UNAVAILABLE", `kafka: ${err.message}`, { cause: err }));
         const out: ConsumedRecord[] = [];
         for (const m of messages) {
           const topic = this.spec(m.topic);
@@ -279,8 +246,6 @@ export class KafkaLogConsumer implements LogConsumer {
     const lost = offsets.filter((o) => !this.committable.has(key(o)));
     if (lost.length > 0)
       throw new FencedError(`no longer owns ${lost.map(key).join(", ")}`, { context: { lost } });
-    const unusable = this.unusable();
-    if (unusable) throw unusable;
     try {
       this.consumer.commitSync(
         offsets.map((o) => ({ topic: this.prefix + o.topic, partition: o.partition, offset: o.offset })),
@@ -289,11 +254,6 @@ export class KafkaLogConsumer implements LogConsumer {
       const code = (err as { code?: number }).code ?? 0;
       if (FENCING_CODES.has(code))
         throw new FencedError(`commit refused: ${(err as Error).message}`, { cause: err });
-      // node-rdkafka throws this (no code) once the native handle is closing or gone.
-      if (code === FATAL || /is disconnected/.test((err as Error).message))
-        this.fatal ??= (err as Error).message;
-      const lost = this.unusable();
-      if (lost) throw lost;
       throw new LakehouseError("SERVICE_UNAVAILABLE", `commit failed: ${(err as Error).message}`, {
         cause: err,
       });
