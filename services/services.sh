@@ -247,13 +247,16 @@ stop_pidfile() {
   log "$name: stopped"
 }
 
+# pg_ctl's fast shutdown: clients are disconnected, the data stays.
+stop_postgres() { as_pg "$(pg_bin)/pg_ctl" -D "$PG_DIR" -m fast -w stop >/dev/null; }
+
 cmd_stop() {
   stop_pidfile prometheus
   stop_pidfile mongo
   stop_pidfile minio
   stop_pidfile kafka
   if [ -f "$RUN/postgres.started" ]; then
-    as_pg "$(pg_bin)/pg_ctl" -D "$PG_DIR" -m fast -w stop >/dev/null 2>&1 || true
+    stop_postgres 2>/dev/null || true
     rm -f "$RUN/postgres.started"
     log "postgres: stopped"
   fi
@@ -262,7 +265,7 @@ cmd_stop() {
 # For failure tests: Postgres goes away for SECONDS, then comes back with the same data.
 cmd_bounce_postgres() {
   local seconds=${1:-3}
-  as_pg "$(pg_bin)/pg_ctl" -D "$PG_DIR" -m fast -w stop >/dev/null
+  stop_postgres
   log "postgres: stopped for $seconds s"
   sleep "$seconds"
   start_postgres
@@ -271,7 +274,7 @@ cmd_bounce_postgres() {
 # For the chaos run: one server goes away; `start` (which starts only what is down) restores it.
 cmd_stop_one() {
   case "${1:-}" in
-    postgres) as_pg "$(pg_bin)/pg_ctl" -D "$PG_DIR" -m fast -w stop >/dev/null; rm -f "$RUN/postgres.started"; log "postgres: stopped" ;;
+    postgres) stop_postgres; rm -f "$RUN/postgres.started"; log "postgres: stopped" ;;
     kafka | minio | mongo | prometheus) stop_pidfile "$1" ;;
     *) die "stop-one: expected postgres, kafka, minio, mongo or prometheus, got '${1:-}'" ;;
   esac

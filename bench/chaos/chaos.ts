@@ -10,12 +10,26 @@
  * Exit 1 when any check failed; a failed run keeps its schema, topics and logs for a look.
  */
 import { tmpdir } from "node:os";
-import { parseArgs } from "node:util";
+import { parseFlags, parseNumber } from "../../cli/args.ts";
 import { renderReport } from "./report.ts";
 import { chaosRun, SHORT_RUN } from "./run.ts";
 
-const { values } = parseArgs({
-  options: {
+const fail = (message: string, code: number): never => {
+  console.error(`bench/chaos: ${message}`);
+  process.exit(code);
+};
+
+/** The value, or one line on stderr and exit 2 for a mistyped flag. */
+function checked<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (err) {
+    return fail((err as Error).message, 2);
+  }
+}
+
+const flags = checked(() =>
+  parseFlags(process.argv.slice(2), {
     seed: { type: "string", default: "18" },
     rate: { type: "string", default: "3000" },
     kills: { type: "string", default: "20" },
@@ -25,32 +39,35 @@ const { values } = parseArgs({
     start: { type: "string", default: "30" },
     "max-recovery": { type: "string", default: "120" },
     dir: { type: "string", default: tmpdir() },
-    /** Every fault kind once with shorter outages: the variant meant for CI (bench/README.md). */
+    /** Every fault kind once with shorter outages: SHORT_RUN, the CI variant's schedule. */
     short: { type: "boolean", default: false },
-  },
-});
+  }),
+);
+const seconds = (flag: keyof typeof flags) => parseNumber(flag, String(flags[flag]), { min: 1 }) * 1000;
 
-if (process.getuid?.() !== 0) {
-  console.error("bench/chaos needs root: its unwritable-lake fault uses chattr +i on MinIO's directory");
-  process.exit(2);
-}
+if (process.getuid?.() !== 0)
+  fail("needs root: its unwritable-lake fault uses chattr +i on MinIO's directory", 2);
 // Node 20 is supported until the AWS SDK drops it (docs/decisions.md D7): no notice per client.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
-const report = await chaosRun({
-  ...(values.short
+const options = checked(() =>
+  flags.short
     ? SHORT_RUN
     : {
-        seed: Number(values.seed),
-        rate: Number(values.rate),
-        kills: Number(values.kills),
-        outageMs: Number(values.outage) * 1000,
-        pauseMs: Number(values.pause) * 1000,
-        settleMs: Number(values.settle) * 1000,
-        startMs: Number(values.start) * 1000,
-        maxRecoveryMs: Number(values["max-recovery"]) * 1000,
-      }),
-  workDir: values.dir,
+        seed: parseNumber("seed", flags.seed),
+        rate: parseNumber("rate", flags.rate, { min: 1 }),
+        kills: parseNumber("kills", flags.kills, { min: 5 }),
+        outageMs: seconds("outage"),
+        pauseMs: seconds("pause"),
+        settleMs: seconds("settle"),
+        startMs: seconds("start"),
+        maxRecoveryMs: seconds("max-recovery"),
+      },
+);
+// A server that is not running, a failed setup: one line (the run's logs are named above).
+const report = await chaosRun({
+  ...options,
+  workDir: flags.dir,
   log: (line) => console.log(`[chaos] ${line}`),
-});
+}).catch((err: Error) => fail(err.message, 1));
 console.log(renderReport(report).join("\n"));
 process.exitCode = report.problems.length === 0 ? 0 : 1;

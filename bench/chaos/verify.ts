@@ -10,7 +10,7 @@
 import { createReadStream, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { DuckDBInstance } from "@duckdb/node-api";
-import type { Db } from "mongodb";
+import type { Db, Document } from "mongodb";
 import type { SqlClient } from "../../core/db/sql.ts";
 import type { PartitionRange } from "../../core/eventlog/kafka-admin.ts";
 import { ALL_TOPICS, EVENT_TOPICS, ID_FIELD } from "../../core/events/topics.ts";
@@ -175,32 +175,26 @@ export async function checkWarehouse(o: {
   lastDay: string;
 }) {
   const txs = await acceptedTransactions(o.acceptedFile, o.lastDay);
-  const rfmPointer = await currentCollection(o.db, "rfm_customers");
-  const salesPointer = await currentCollection(o.db, "daily_sales");
-  const rfm = new Map(
-    (
-      await o.db
-        .collection(rfmPointer?.collection ?? "none")
-        .find()
-        .toArray()
-    ).map((d) => [
-      String(d.user_id),
-      [d.recency_days, d.frequency, cents(Number(d.monetary)), d.r_score, d.f_score, d.m_score, d.segment]
-        .map(String)
-        .join("|"),
-    ]),
-  );
-  const sales = new Map(
-    (
-      await o.db
-        .collection(salesPointer?.collection ?? "none")
-        .find()
-        .toArray()
-    ).map((d) => [
-      `${String(d.date).slice(0, 10)}|${d.category}|${d.country}`,
-      `${cents(Number(d.revenue))}|${d.units}|${d.orders}`,
-    ]),
-  );
+  // A published table's current documents as key -> "field|field|...", the form the
+  // expectations are built in.
+  const published = async (table: string, entry: (d: Document) => [string, string]) => {
+    const pointer = await currentCollection(o.db, table);
+    const docs = await o.db
+      .collection(pointer?.collection ?? "none")
+      .find()
+      .toArray();
+    return { pointer, rows: new Map(docs.map(entry)) };
+  };
+  const { pointer: rfmPointer, rows: rfm } = await published("rfm_customers", (d) => [
+    String(d.user_id),
+    [d.recency_days, d.frequency, cents(Number(d.monetary)), d.r_score, d.f_score, d.m_score, d.segment]
+      .map(String)
+      .join("|"),
+  ]);
+  const { rows: sales } = await published("daily_sales", (d) => [
+    `${String(d.date).slice(0, 10)}|${d.category}|${d.country}`,
+    `${cents(Number(d.revenue))}|${d.units}|${d.orders}`,
+  ]);
   const wantRfm = expectedRfm(txs, o.lastDay);
   const wantSales = expectedDailySales(txs, o.productsFile);
   return {
