@@ -6,7 +6,8 @@
 #   services.sh install   fetch/build pinned versions into $LAKEHOUSE_CACHE (a rerun is a no-op)
 #   services.sh start     start what is not running, wait until each really answers
 #   services.sh stop      stop only what `start` started (tracked by pid files)
-#   services.sh status    one line per server: state, version, port, pid
+#   services.sh status    one line per server: state, version, port, pid; then `memory`
+#   services.sh memory    current and peak RSS of each server started here
 #   services.sh bounce-postgres [S]  stop Postgres for S seconds, then start it (failure tests)
 #   services.sh stop-one NAME      stop one server (postgres|kafka|minio|mongo); `start` brings it back
 set -euo pipefail
@@ -201,9 +202,11 @@ cmd_start() {
   launch kafka "$KAFKA_PORT" java $KAFKA_HEAP_OPTS -XX:+UseG1GC -Djava.awt.headless=true \
     -Dkafka.logs.dir="$RUN/kafka/logs" -Dlog4j.configuration="file:$HERE/kafka/log4j.properties" \
     -cp "$KAFKA_HOME/libs/*" kafka.Kafka "$RUN/kafka/server.properties"
-  # A soft memory limit for the Go servers: MinIO grew to 22 GB during a CI run on a 24 GB
-  # machine and was OOM-killed; with GOMEMLIMIT its garbage collector works harder instead.
-  launch minio "$MINIO_PORT" env GOMEMLIMIT=2GiB "$BIN/minio" server --quiet --address "127.0.0.1:$MINIO_PORT" \
+  # Memory limits for the Go servers. MinIO grew to 22.9 GB during a CI run on a 24 GB machine
+  # and was OOM-killed. It ignores GOMEMLIMIT: at start it calls debug.SetMemoryLimit with its
+  # own --memlimit, which defaults to all the free RAM, and sizes its cap on concurrent
+  # requests from it (one per ~3 MiB). MINIO_MEMLIMIT bounds both.
+  launch minio "$MINIO_PORT" env MINIO_MEMLIMIT=2GiB "$BIN/minio" server --quiet --address "127.0.0.1:$MINIO_PORT" \
     --console-address "127.0.0.1:$MINIO_CONSOLE_PORT" "$RUN/minio"
   launch mongo "$MONGO_PORT" env GOMEMLIMIT=1GiB "$BIN/ferretdb" --handler=sqlite --sqlite-url="file:$RUN/ferretdb/data/" \
     --state-dir="$RUN/ferretdb/state" --listen-addr="127.0.0.1:$MONGO_PORT" --debug-addr=- \
@@ -291,9 +294,21 @@ export_urls() {
   export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 }
 
+# Current and peak memory of each server launched here, so a CI log shows which one grew.
+cmd_memory() {
+  local name pid
+  for name in kafka minio mongo prometheus; do
+    pid=$(cat "$RUN/$name.pid" 2>/dev/null) || continue
+    [ -r "/proc/$pid/status" ] || { log "$name: not running"; continue; }
+    awk -v n="$name" '/^VmRSS/ { r = $2 } /^VmHWM/ { p = $2 }
+      END { printf "[services] %s: rss %d MiB, peak %d MiB\n", n, r / 1024, p / 1024 }' "/proc/$pid/status" >&2
+  done
+}
+
 cmd_status() {
   export_urls
   node "$ROOT/bin/run-ts.mjs" "$HERE/probe.ts" status
+  cmd_memory
 }
 
 case "${1:-}" in
@@ -301,7 +316,8 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
+  memory) cmd_memory ;;
   bounce-postgres) cmd_bounce_postgres "${2:-3}" ;;
   stop-one) cmd_stop_one "${2:-}" ;;
-  *) echo "usage: $0 install|start|stop|status|bounce-postgres [seconds]|stop-one NAME" >&2; exit 2 ;;
+  *) echo "usage: $0 install|start|stop|status|memory|bounce-postgres [seconds]|stop-one NAME" >&2; exit 2 ;;
 esac
