@@ -58,7 +58,7 @@ export interface ChaosOptions {
   log: (line: string) => void;
 }
 
-/** Every fault kind once with short outages: `chaos.ts --short`, the CI variant once it passes every time. */
+/** Every fault kind once with short outages: the CI variant (chaos.integration.test.ts, `chaos.ts --short`). */
 export const SHORT_RUN = {
   seed: 7,
   rate: 2000,

@@ -7,7 +7,11 @@
  * Rebalances are handled by us, not librdkafka's default: on revocation the handler runs (the
  * sink flushes and commits) before the partitions are released; on assignment the handler
  * runs (cleanup of a dead owner's leftovers) before the first record is fetched. Records of a
- * partition being revoked are dropped, never delivered to the application.
+ * partition being revoked are dropped, never delivered to the application, and so is a record
+ * below the next one expected in the same assignment: librdkafka can fetch a partition again
+ * from an older position (a stale fetch start, librdkafka#4637; after a broker restart the chaos
+ * run once found a batch's last record again at the head of the next file), and the sink would
+ * write such a record twice.
  *
  * Everything above this adapter names topics as SPEC section 3 does; the prefix of the Kafka
  * names (`topicPrefix`) is added and stripped here only.
@@ -16,6 +20,7 @@ import Kafka from "node-rdkafka";
 import { FencedError, LakehouseError } from "../errors.ts";
 import { retry } from "../retry.ts";
 import type { Logger } from "../logger.ts";
+import { counter } from "../metrics.ts";
 import type {
   ConsumedRecord,
   LogConsumer,
@@ -33,6 +38,8 @@ const FENCING_CODES = new Set([
   22 /* ILLEGAL_GENERATION */, 25 /* UNKNOWN_MEMBER_ID */, 27 /* REBALANCE_IN_PROGRESS */,
   82 /* FENCED_INSTANCE_ID */,
 ]);
+/** librdkafka's ERR__FATAL: the client instance is unusable and must be created again. */
+const FATAL = -150;
 
 export interface KafkaConsumerOptions {
   brokers: string[];
@@ -53,13 +60,22 @@ export interface KafkaConsumerOptions {
 
 const key = (tp: TopicPartition) => `${tp.topic}/${tp.partition}`;
 
+const redelivered = counter(
+  "kafka_consumer_redelivered_total",
+  "Records librdkafka fetched a second time within one assignment, dropped by the adapter",
+);
+
 export class KafkaLogConsumer implements LogConsumer {
   /** Partitions whose records are delivered. */
   private readonly owning = new Map<string, TopicPartition>();
   /** Partitions whose offsets may be committed: `owning` plus those being revoked right now. */
   private readonly committable = new Map<string, TopicPartition>();
+  /** Per owned partition, the offset after the last record delivered in this assignment. */
+  private readonly delivered = new Map<string, number>();
   private rebalancing: Promise<void> = Promise.resolve();
   private handlerFailure: LakehouseError | undefined;
+  /** Set once librdkafka reported a fatal error: nothing done with this instance can succeed. */
+  private fatal: string | undefined;
   private closed = false;
   private readonly prefix: string;
 
@@ -68,6 +84,25 @@ export class KafkaLogConsumer implements LogConsumer {
     private readonly options: KafkaConsumerOptions,
   ) {
     this.prefix = options.topicPrefix ?? "";
+  }
+
+  /**
+   * After a fatal error (seen after a broker restart: a static member fenced while its revoke
+   * waited on a commit) librdkafka disconnects the instance for good. Retrying on it would wait
+   * forever (a sink stalled for 11 minutes in the chaos run): the error is not retriable, so the
+   * stage fails and its service starts again with a new consumer, its uncommitted work undone.
+   */
+  private unusable(): LakehouseError | undefined {
+    const reason = this.closed
+      ? "closed"
+      : (this.fatal ?? (this.consumer.isConnected() ? undefined : "disconnected"));
+    return reason === undefined
+      ? undefined
+      : new LakehouseError(
+          "SERVICE_UNAVAILABLE",
+          `kafka consumer is unusable (${reason}): it must be created again`,
+          { retriable: false },
+        );
   }
 
   private kafka(tp: TopicPartition): TopicPartition {
@@ -111,7 +146,10 @@ export class KafkaLogConsumer implements LogConsumer {
     );
     const self = new KafkaLogConsumer(consumer, options);
     const log = options.logger;
-    consumer.on("event.error", (err) => log.warn({ err: err.message }, `waiting for kafka: ${err.message}`));
+    consumer.on("event.error", (err) => {
+      if (err.code === FATAL || (err as { isFatal?: boolean }).isFatal) self.fatal ??= err.message;
+      log.warn({ err: err.message }, `waiting for kafka: ${err.message}`);
+    });
     await new Promise<void>((resolve, reject) =>
       consumer.connect({ timeout: 30_000 }, (err) =>
         err
@@ -137,6 +175,7 @@ export class KafkaLogConsumer implements LogConsumer {
           for (const p of parts) {
             this.owning.set(key(p), p);
             this.committable.set(key(p), p);
+            this.delivered.delete(key(p));
           }
           this.consumer.assign(
             assignment.map((a) => {
@@ -146,7 +185,10 @@ export class KafkaLogConsumer implements LogConsumer {
           );
         } else if (err.code === REVOKE) {
           log.info({ partitions: parts.map(key) }, `revoking ${parts.length} partitions`);
-          for (const p of parts) this.owning.delete(key(p));
+          for (const p of parts) {
+            this.owning.delete(key(p));
+            this.delivered.delete(key(p));
+          }
           await this.options.handlers.onRevoked(parts);
           for (const p of parts) this.committable.delete(key(p));
           this.consumer.unassign();
@@ -220,14 +262,29 @@ export class KafkaLogConsumer implements LogConsumer {
   poll(max: number): Promise<ConsumedRecord[]> {
     if (this.handlerFailure) return Promise.reject(this.handlerFailure);
     if (this.closed) return Promise.resolve([]);
+    const lost = this.unusable();
+    if (lost) return Promise.reject(lost);
     return new Promise((resolve, reject) =>
       this.consumer.consume(max, (err, messages) => {
-        if (err)
-          return reject(new LakehouseError("SERVICE_UNAVAILABLE", `kafka: ${err.message}`, { cause: err }));
+        if (err) {
+          if (err.code === FATAL) this.fatal ??= err.message;
+          return reject(
+            this.unusable() ??
+              new LakehouseError("SERVICE_UNAVAILABLE", `kafka: ${err.message}`, { cause: err }),
+          );
+        }
         const out: ConsumedRecord[] = [];
+        let again = 0;
         for (const m of messages) {
           const topic = this.spec(m.topic);
-          if (!this.owning.has(`${topic}/${m.partition}`)) continue;
+          const at = `${topic}/${m.partition}`;
+          if (!this.owning.has(at)) continue;
+          const next = this.delivered.get(at);
+          if (next !== undefined && m.offset < next) {
+            again++;
+            continue;
+          }
+          this.delivered.set(at, m.offset + 1);
           out.push({
             topic,
             partition: m.partition,
@@ -236,6 +293,13 @@ export class KafkaLogConsumer implements LogConsumer {
             key: (m.key as Buffer | null | undefined) ?? null,
             value: m.value ?? null,
           });
+        }
+        if (again > 0) {
+          redelivered.inc(again);
+          this.options.logger.warn(
+            { records: again },
+            `kafka delivered ${again} records a second time; dropped (each is delivered once)`,
+          );
         }
         resolve(out);
       }),
@@ -246,6 +310,8 @@ export class KafkaLogConsumer implements LogConsumer {
     const lost = offsets.filter((o) => !this.committable.has(key(o)));
     if (lost.length > 0)
       throw new FencedError(`no longer owns ${lost.map(key).join(", ")}`, { context: { lost } });
+    const unusable = this.unusable();
+    if (unusable) throw unusable;
     try {
       this.consumer.commitSync(
         offsets.map((o) => ({ topic: this.prefix + o.topic, partition: o.partition, offset: o.offset })),
@@ -254,6 +320,11 @@ export class KafkaLogConsumer implements LogConsumer {
       const code = (err as { code?: number }).code ?? 0;
       if (FENCING_CODES.has(code))
         throw new FencedError(`commit refused: ${(err as Error).message}`, { cause: err });
+      // node-rdkafka throws this (no code) once the native handle is closing or gone.
+      if (code === FATAL || /is disconnected/.test((err as Error).message))
+        this.fatal ??= (err as Error).message;
+      const lost = this.unusable();
+      if (lost) throw lost;
       throw new LakehouseError("SERVICE_UNAVAILABLE", `commit failed: ${(err as Error).message}`, {
         cause: err,
       });

@@ -21,10 +21,18 @@ import {
 import { Upload } from "@aws-sdk/lib-storage";
 import type { S3Settings } from "../../core/config.ts";
 import type { Logger } from "../../core/logger.ts";
+import { isRetriable } from "../../core/errors.ts";
 import { retry } from "../../core/retry.ts";
 import type { ObjectInfo, ObjectStore } from "./port.ts";
 
 const MULTIPART_THRESHOLD = 16 * 1024 * 1024;
+const DENIED_PATIENCE_MS = 5 * 60_000;
+
+/** S3's (and MinIO's) answer to a write it will not take: 403 AccessDenied. */
+export function accessDenied(err: unknown): boolean {
+  const e = err as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } } | null;
+  return e?.name === "AccessDenied" || e?.Code === "AccessDenied" || e?.$metadata?.httpStatusCode === 403;
+}
 const PART_SIZE = 8 * 1024 * 1024;
 
 export class S3Store implements ObjectStore {
@@ -59,6 +67,22 @@ export class S3Store implements ObjectStore {
     return retry(fn, { what: this.what, logger: this.logger, signal: this.signal, maxDelayMs: 10_000 });
   }
 
+  /**
+   * A write also waits out "access denied" for a while: a bucket made read-only for a moment (a
+   * policy being changed, a full or frozen volume behind MinIO) must not make the sink fail and
+   * exhaust its restarts. Past `DENIED_PATIENCE_MS` it is a misconfiguration and fails.
+   */
+  private write<T>(fn: () => Promise<T>): Promise<T> {
+    const until = Date.now() + DENIED_PATIENCE_MS;
+    return retry(fn, {
+      what: this.what,
+      logger: this.logger,
+      signal: this.signal,
+      maxDelayMs: 10_000,
+      retriable: (err) => isRetriable(err) || (accessDenied(err) && Date.now() < until),
+    });
+  }
+
   localPath(): undefined {
     return undefined;
   }
@@ -66,7 +90,7 @@ export class S3Store implements ObjectStore {
   async putFile(key: string, localPath: string): Promise<void> {
     const { size } = await stat(localPath);
     if (size <= MULTIPART_THRESHOLD) {
-      await this.call(() =>
+      await this.write(() =>
         this.client.send(
           new PutObjectCommand({
             Bucket: this.bucket,
@@ -79,7 +103,7 @@ export class S3Store implements ObjectStore {
       );
       return;
     }
-    await this.call(() =>
+    await this.write(() =>
       new Upload({
         client: this.client,
         params: {
@@ -96,7 +120,7 @@ export class S3Store implements ObjectStore {
   }
 
   async putBytes(key: string, body: Buffer | string): Promise<void> {
-    await this.call(() =>
+    await this.write(() =>
       this.client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
@@ -162,20 +186,24 @@ export class S3Store implements ObjectStore {
   async delete(keys: readonly string[]): Promise<void> {
     for (let i = 0; i < keys.length; i += 1000) {
       const chunk = keys.slice(i, i + 1000);
-      const out = await this.call(() =>
-        this.client.send(
+      // DeleteObjects answers 200 and lists what it refused: thrown inside the retried call, so
+      // a refusal (AccessDenied on a read-only bucket) is waited out as a write's would be.
+      await this.write(async () => {
+        const out = await this.client.send(
           new DeleteObjectsCommand({
             Bucket: this.bucket,
             Delete: { Objects: chunk.map((k) => ({ Key: this.root + k })), Quiet: true },
           }),
-        ),
-      );
-      if (out.Errors && out.Errors.length > 0) {
-        const first = out.Errors[0]!;
-        throw new Error(
-          `S3 refused to delete ${out.Errors.length} objects, first ${first.Key}: ${first.Message}`,
         );
-      }
+        const first = out.Errors?.[0];
+        if (first)
+          throw Object.assign(
+            new Error(
+              `S3 refused to delete ${out.Errors!.length} objects, first ${first.Key}: ${first.Message}`,
+            ),
+            { name: first.Code ?? "DeleteRefused" },
+          );
+      });
     }
   }
 
