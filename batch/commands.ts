@@ -122,6 +122,7 @@ async function openBatchEnv(
     cacheDir: join(cfg.dataDir, "batch", "bronze-cache"),
     workDir: join(cfg.dataDir, "batch", "work"),
     logger: log,
+    duckdb: { memoryLimit: cfg.batchMemoryLimit, threads: cfg.batchThreads },
     close: async () => {
       await store.close();
       await mongo?.close();

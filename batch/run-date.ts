@@ -13,7 +13,7 @@ import { acquireLock } from "../warehouse/lock.ts";
 import { publishGold, type WarehouseTarget } from "../warehouse/publish-gold.ts";
 import type { RunHistory } from "../warehouse/runs.ts";
 import type { ModelResult } from "./run-models.ts";
-import { runBatch, type BatchRunResult } from "./run.ts";
+import { runBatch, type BatchRunResult, type DuckDBBudget } from "./run.ts";
 
 export interface BatchEnv {
   store: ObjectStore;
@@ -31,6 +31,8 @@ export interface BatchEnv {
   cacheDir: string;
   workDir: string;
   logger: Logger;
+  /** DuckDB's memory limit and threads; runBatch's default when unset. */
+  duckdb?: DuckDBBudget;
 }
 
 const BATCH_LOCK = "batch";
@@ -80,6 +82,7 @@ export async function runDate(
         cacheDir: env.cacheDir,
         workDir: env.workDir,
         logger,
+        ...(env.duckdb ? { duckdb: env.duckdb } : {}),
         ...(target ? { publish: (b) => publishGold(b.conn, b.models, date, target, logger) } : {}),
       });
     } catch (err) {

@@ -6,6 +6,7 @@
  * date reads the same bronze and writes the same files (SPEC section 5).
  */
 import { mkdir, rm } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
 import { EVENT_TOPICS } from "../core/events/topics.ts";
@@ -30,6 +31,8 @@ export interface BatchRunOptions {
   cacheDir: string;
   workDir: string;
   logger: Logger;
+  /** DuckDB's budget (BATCH_MEMORY_LIMIT, BATCH_THREADS); past the limit it spills to workDir. */
+  duckdb?: DuckDBBudget;
   /**
    * The step after the models and the lake snapshot, chosen by the caller (run-date.ts: the
    * warehouse publish): it gets the run's DuckDB, where every model of `models` is built and
@@ -50,6 +53,14 @@ export interface BatchRunResult {
   published: string[];
   warehouseMs: number;
 }
+
+export interface DuckDBBudget {
+  /** A DuckDB size such as "1.5GB". */
+  memoryLimit: string;
+  threads: number;
+}
+
+export const DEFAULT_BUDGET: DuckDBBudget = { memoryLimit: "1.5GB", threads: availableParallelism() };
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 
@@ -85,8 +96,10 @@ export async function runBatch(options: BatchRunOptions): Promise<BatchRunResult
     throw new RangeError(`date ${JSON.stringify(options.date)}: expected YYYY-MM-DD`);
   const models = plan(options.job);
   await mkdir(options.workDir, { recursive: true });
+  const budget = options.duckdb ?? DEFAULT_BUDGET;
   const db = await DuckDBInstance.create(":memory:", {
-    threads: "2",
+    threads: String(budget.threads),
+    memory_limit: budget.memoryLimit,
     temp_directory: join(options.workDir, "duckdb-tmp"),
   });
   const conn = await db.connect();

@@ -31,8 +31,11 @@ describe("loadConfig", () => {
       API_MAX_RANGE: "31d",
       TZ_BATCH: "Europe/Berlin",
       BATCH_CRON: "30 3 * * 1-5",
+      BATCH_MEMORY_LIMIT: "800MB",
+      BATCH_THREADS: "1",
       KAFKA_TOPIC_PREFIX: "shop-a.",
     });
+    expect([c.batchMemoryLimit, c.batchThreads]).toEqual(["800MB", 1]);
     expect(c.kafkaBrokers).toEqual(["k1:9092", "k2:9092"]);
     expect(c.kafkaTopicPrefix).toBe("shop-a.");
     expect(loadConfig({}).kafkaTopicPrefix).toBe("");
@@ -69,6 +72,7 @@ describe("loadConfig", () => {
         API_KEYS: "nocolon",
         API_MAX_RANGE: "forever",
         KAFKA_TOPIC_PREFIX: "my prefix/",
+        BATCH_MEMORY_LIMIT: "lots",
       });
     } catch (err) {
       error = err;
@@ -89,10 +93,11 @@ describe("loadConfig", () => {
       "API_KEYS",
       "API_MAX_RANGE",
       "KAFKA_TOPIC_PREFIX",
+      "BATCH_MEMORY_LIMIT",
     ]) {
       expect(e.message).toContain(name);
     }
-    expect(e.context.problems).toHaveLength(11);
+    expect(e.context.problems).toHaveLength(12);
   });
 
   it("never echoes a password in its errors or description", () => {

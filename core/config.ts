@@ -3,6 +3,7 @@
  * variable and throws one CONFIG_INVALID error that lists all problems at once, so a bad
  * deployment fails at start with a complete answer instead of one error per restart.
  */
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { readFileSync } from "node:fs";
@@ -39,6 +40,10 @@ export interface Config {
   api: ApiSettings;
   batchTimeZone: string;
   batchCron: string;
+  /** DuckDB's memory_limit for a batch run (BATCH_MEMORY_LIMIT); past it DuckDB spills to disk. */
+  batchMemoryLimit: string;
+  /** DuckDB's threads for a batch run (BATCH_THREADS); default every core. */
+  batchThreads: number;
   logLevel: LogLevel;
 }
 
@@ -242,6 +247,15 @@ function cron(env: Env, problems: Problems): string {
   return raw;
 }
 
+/** A size as DuckDB's memory_limit takes it: "1.5GB", "800MB", "2GiB". */
+function size(env: Env, name: string, fallback: string, problems: Problems): string {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(raw)) return raw;
+  problems.add(name, raw, "a size such as 800MB, 1.5GB or 2GiB");
+  return fallback;
+}
+
 function logLevel(env: Env, problems: Problems): LogLevel {
   const raw = text(env, "LOG_LEVEL") ?? "info";
   if ((LOG_LEVELS as readonly string[]).includes(raw)) return raw as LogLevel;
@@ -281,6 +295,8 @@ export function loadConfig(env: Env = process.env): Config {
     },
     batchTimeZone: timeZone(env, problems),
     batchCron: cron(env, problems),
+    batchMemoryLimit: size(env, "BATCH_MEMORY_LIMIT", "1.5GB", problems),
+    batchThreads: whole(env, "BATCH_THREADS", availableParallelism(), problems) || availableParallelism(),
     logLevel: logLevel(env, problems),
   };
   if ((config.s3.accessKeyId === undefined) !== (config.s3.secretAccessKey === undefined)) {
@@ -337,6 +353,8 @@ export function describeConfig(c: Config): Record<string, unknown> {
     },
     batchTimeZone: c.batchTimeZone,
     batchCron: c.batchCron,
+    batchMemoryLimit: c.batchMemoryLimit,
+    batchThreads: c.batchThreads,
     logLevel: c.logLevel,
   };
 }

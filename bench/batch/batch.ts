@@ -19,7 +19,7 @@ import { EVENT_TOPICS } from "../../core/events/topics.ts";
 import { createLogger } from "../../core/logger.ts";
 import { simulatorFor } from "../../ingest/generate.ts";
 import { CATEGORIES } from "../../ingest/reference/categories.ts";
-import { runBatch } from "../../batch/run.ts";
+import { DEFAULT_BUDGET, runBatch } from "../../batch/run.ts";
 import { BronzeWriter } from "../../lake/sink/bronze-writer.ts";
 import { TopicBatch } from "../../lake/sink/topic-batch.ts";
 import { FileStore } from "../../lake/store/file-store.ts";
@@ -38,6 +38,9 @@ const { values } = parseArgs({
     reuse: { type: "boolean", default: false },
     /** Also copy the lake to MinIO under this prefix and run from there (sync measured). */
     s3: { type: "string" },
+    /** DuckDB's budget, as BATCH_MEMORY_LIMIT and BATCH_THREADS give it. */
+    "memory-limit": { type: "string", default: DEFAULT_BUDGET.memoryLimit },
+    threads: { type: "string", default: String(DEFAULT_BUDGET.threads) },
   },
 });
 const logger = createLogger({ level: "warn" });
@@ -127,6 +130,7 @@ const run = () =>
     cacheDir,
     workDir: mkdtempSync(join(tmpdir(), "bench-batch-work-")),
     logger,
+    duckdb: { memoryLimit: values["memory-limit"], threads: Number(values.threads) },
   });
 if (values.s3 !== undefined) {
   // A first run fills the cache; the figures below are the second, incremental one.
@@ -136,7 +140,9 @@ if (values.s3 !== undefined) {
   );
 }
 const result = await run();
-console.log(`snapshot ${lastDay} over ${days} days`);
+console.log(
+  `snapshot ${lastDay} over ${days} days; DuckDB memory_limit ${values["memory-limit"]}, ${values.threads} threads`,
+);
 console.log(
   `sync: ${result.sync.files} files, ${result.sync.downloaded} downloaded, in ${result.sync.ms} ms${values.s3 === undefined ? " (read in place)" : ""}`,
 );

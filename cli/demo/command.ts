@@ -164,6 +164,7 @@ export async function demoCommand(args: string[]): Promise<number> {
       cacheDir: join(paths.batch, "bronze-cache"),
       workDir: join(paths.batch, "work"),
       logger: stageLog,
+      duckdb: { memoryLimit: cfg.batchMemoryLimit, threads: cfg.batchThreads },
     },
     eventLog,
     SINK_GROUP,
