@@ -8,6 +8,7 @@
  *   node bin/run-ts.mjs bench/chaos/chaos.ts --short                  # every fault kind once, ~7 minutes
  *
  * Exit 1 when any check failed; a failed run keeps its schema, topics and logs for a look.
+ * Interrupted (Ctrl-C), it stops its processes and lifts the faults first, then exits 130.
  */
 import { tmpdir } from "node:os";
 import { parseFlags, parseNumber } from "../../cli/args.ts";
@@ -68,6 +69,15 @@ const report = await chaosRun({
   ...options,
   workDir: flags.dir,
   log: (line) => console.log(`[chaos] ${line}`),
+  // Ctrl-C mid-fault must not leave a server stopped, the lake read-only or children running.
+  onInterrupt: (undo) => {
+    const stop = (signal: NodeJS.Signals) => {
+      console.log(`[chaos] ${signal}: stopping the processes and lifting the faults`);
+      void undo().finally(() => process.exit(130));
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  },
 }).catch((err: Error) => fail(err.message, 1));
 console.log(renderReport(report).join("\n"));
 process.exitCode = report.problems.length === 0 ? 0 : 1;

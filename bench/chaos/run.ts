@@ -56,6 +56,11 @@ export interface ChaosOptions {
   workDir: string;
   /** Progress lines while the run goes. */
   log: (line: string) => void;
+  /**
+   * Given, once there is something to undo, what an interrupted run must do before it exits:
+   * stop its processes and lift every fault (restart a stopped server, make the lake writable).
+   */
+  onInterrupt?: (undo: () => Promise<void>) => void;
 }
 
 /** Every fault kind once with short outages: the CI variant (chaos.integration.test.ts, `chaos.ts --short`). */
@@ -231,6 +236,10 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
     firstDay: days[0]![0],
   });
 
+  o.onInterrupt?.(async () => {
+    await supervisor.stopAll();
+    await injector.restore(o.log);
+  });
   try {
     supervisor.start(spec("collector", ["ingest", "collect", "--port", String(collectorPort)]));
     for (const id of ["a", "b"])
