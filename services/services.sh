@@ -294,12 +294,20 @@ export_urls() {
   export AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED=true
 }
 
+# What a server that is gone left behind: its log's last lines and any kernel OOM kill, so a CI
+# log (whose cache directory is lost with the machine) says why it died.
+died() {
+  log "$1: last lines of $RUN/logs/$1.log:"
+  tail -n 30 "$RUN/logs/$1.log" 2>/dev/null | sed "s/^/[services]   /" >&2 || true
+  dmesg 2>/dev/null | grep -iE "out of memory|oom-kill|killed process" | tail -n 5 | sed "s/^/[services]   /" >&2 || true
+}
+
 # Current and peak memory of each server launched here, so a CI log shows which one grew.
 cmd_memory() {
   local name pid
   for name in kafka minio mongo prometheus; do
     pid=$(cat "$RUN/$name.pid" 2>/dev/null) || continue
-    [ -r "/proc/$pid/status" ] || { log "$name: not running"; continue; }
+    [ -r "/proc/$pid/status" ] || { log "$name: not running"; died "$name"; continue; }
     awk -v n="$name" '/^VmRSS/ { r = $2 } /^VmHWM/ { p = $2 }
       END { printf "[services] %s: rss %d MiB, peak %d MiB\n", n, r / 1024, p / 1024 }' "/proc/$pid/status" >&2
   done

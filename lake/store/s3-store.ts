@@ -5,7 +5,7 @@
  * retries cover single hiccups), so a worker outlives a MinIO restart.
  */
 import { createReadStream, createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname, join, basename } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Readable } from "node:stream";
@@ -87,20 +87,19 @@ export class S3Store implements ObjectStore {
     return undefined;
   }
 
+  /**
+   * Every body goes out as a Buffer, never a stream: the SDK sends a stream with its checksum
+   * in a trailer (aws-chunked, STREAMING-UNSIGNED-PAYLOAD-TRAILER), and MinIO's reader of
+   * trailers spins on a connection that fails mid-request, appending zero bytes to a buffer
+   * until it is OOM-killed (12 GB in one test run, docs/decisions.md D4). With a Buffer the
+   * checksum travels in a header and the length is known. lib-storage cuts a large file into
+   * Buffer parts itself.
+   */
   async putFile(key: string, localPath: string): Promise<void> {
     const { size } = await stat(localPath);
     if (size <= MULTIPART_THRESHOLD) {
-      await this.write(() =>
-        this.client.send(
-          new PutObjectCommand({
-            Bucket: this.bucket,
-            Key: this.root + key,
-            Body: createReadStream(localPath),
-            ContentLength: size,
-            ChecksumAlgorithm: "CRC32",
-          }),
-        ),
-      );
+      const body = await readFile(localPath);
+      await this.putBytes(key, body);
       return;
     }
     await this.write(() =>
