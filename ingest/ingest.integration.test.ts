@@ -1,5 +1,5 @@
 import { KeyRing, parseApiKeys } from "../core/api-keys.ts";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Admin } from "kafkajs";
@@ -23,6 +23,7 @@ import { generate } from "./generate.ts";
 import { FileOutput } from "./outputs.ts";
 import { readEventsFile } from "./replay/ndjson.ts";
 import { replay } from "./replay/replay.ts";
+import { hostileCorpus } from "./testing/hostile.ts";
 
 const up = await requireServer("kafka");
 
@@ -240,6 +241,40 @@ describe.skipIf(!up)("ingest into the real Kafka", () => {
     expect(result).toEqual({ accepted: lines.length, rejected: 0, skipped: 0 });
     const want = lines.map((l) => JSON.stringify((JSON.parse(l) as { value: unknown }).value)).sort();
     expect(records.map((r) => r.value.toString()).sort()).toEqual(want);
+  });
+
+  it("replays the hostile corpus: each case in Kafka once, as an event or a DLQ record naming its field", async () => {
+    const corpus = hostileCorpus();
+    const file = join(mkdtempSync(join(tmpdir(), "replay-hostile-")), "events.ndjson");
+    writeFileSync(
+      file,
+      Buffer.concat(
+        corpus.flatMap((c) => [
+          Buffer.from(`{"topic":"${c.topic}","key":"k","value":`),
+          c.bytes,
+          Buffer.from("}\n"),
+        ]),
+      ),
+    );
+    let result = { accepted: 0, rejected: 0, skipped: 0 };
+    const records = await written(async () => {
+      result = await replay(readEventsFile(file), producer, { speed: 0 });
+    });
+    const accepted = corpus.filter((c) => c.expect.accepted);
+    const refused = corpus.flatMap((c) => (c.expect.accepted ? [] : [c.expect.field]));
+    expect(result).toEqual({ accepted: accepted.length, rejected: refused.length, skipped: 0 });
+    // Accepted: the event as the edge writes it, on its own topic, once.
+    const events = records.filter((r) => r.topic !== DLQ_TOPIC);
+    expect(events.map((r) => `${r.topic} ${r.value.toString()}`).sort()).toEqual(
+      accepted.map((c) => `${c.topic} ${JSON.stringify(JSON.parse(c.bytes.toString()))}`).sort(),
+    );
+    // Refused: one DLQ record each, its reason naming the field the corpus names; a line the
+    // file reader cannot parse at all is named by its line number, for the whole event.
+    const letters = records
+      .filter((r) => r.topic === DLQ_TOPIC)
+      .map((r) => (JSON.parse(r.value.toString()) as DlqRecord).error_reason)
+      .map((reason) => (/^line \d+: /.test(reason) ? "(event)" : reason.slice(0, reason.indexOf(":"))));
+    expect(letters.sort()).toEqual(refused.sort());
   });
 
   it("collector: 202 only after Kafka has the accepted events; rejects and duplicates answered per event", async () => {
