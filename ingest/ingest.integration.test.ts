@@ -1,5 +1,5 @@
 import { KeyRing, parseApiKeys } from "../core/api-keys.ts";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Admin } from "kafkajs";
@@ -23,7 +23,7 @@ import { generate } from "./generate.ts";
 import { FileOutput } from "./outputs.ts";
 import { readEventsFile } from "./replay/ndjson.ts";
 import { replay } from "./replay/replay.ts";
-import { hostileCorpus } from "./testing/hostile.ts";
+import { corpusEventsFile, hostileCorpus } from "./testing/hostile.ts";
 
 const up = await requireServer("kafka");
 
@@ -246,16 +246,7 @@ describe.skipIf(!up)("ingest into the real Kafka", () => {
   it("replays the hostile corpus: each case in Kafka once, as an event or a DLQ record naming its field", async () => {
     const corpus = hostileCorpus();
     const file = join(mkdtempSync(join(tmpdir(), "replay-hostile-")), "events.ndjson");
-    writeFileSync(
-      file,
-      Buffer.concat(
-        corpus.flatMap((c) => [
-          Buffer.from(`{"topic":"${c.topic}","key":"k","value":`),
-          c.bytes,
-          Buffer.from("}\n"),
-        ]),
-      ),
-    );
+    corpusEventsFile(corpus, file);
     let result = { accepted: 0, rejected: 0, skipped: 0 };
     const records = await written(async () => {
       result = await replay(readEventsFile(file), producer, { speed: 0 });

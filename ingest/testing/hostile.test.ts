@@ -3,7 +3,7 @@
  * case accepted or refused as the corpus says, refused ones with a reason naming the field and
  * a DLQ record that keeps the original bytes, and nothing thrown or polluted.
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -12,7 +12,7 @@ import type { DlqRecord } from "../../core/events/schemas.ts";
 import { LIMITS } from "../../core/events/schemas.ts";
 import { admit } from "../edge.ts";
 import { readEventsFile } from "../replay/ndjson.ts";
-import { hostileCorpus } from "./hostile.ts";
+import { corpusEventsFile, hostileCorpus } from "./hostile.ts";
 
 /** What the edge makes of one producer's bytes: parse, then admit. */
 function atTheEdge(topic: string, bytes: Buffer) {
@@ -67,16 +67,7 @@ describe("the hostile corpus at the edge", () => {
   it("reads every case from an events file without stopping, each as the corpus says", async () => {
     const dir = mkdtempSync(join(tmpdir(), "hostile-"));
     const file = join(dir, "events.ndjson");
-    writeFileSync(
-      file,
-      Buffer.concat(
-        corpus.flatMap((c) => [
-          Buffer.from(`{"topic":"${c.topic}","key":"k","value":`),
-          c.bytes,
-          Buffer.from("}\n"),
-        ]),
-      ),
-    );
+    corpusEventsFile(corpus, file);
     const wrong: string[] = [];
     let i = 0;
     for await (const item of readEventsFile(file)) {

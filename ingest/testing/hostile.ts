@@ -8,7 +8,7 @@
  * every case to five seeded events per topic. Outcomes are decided there from the SPEC's
  * rules, not by asking the validator: accepted (counted once), or refused naming `field`.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { parse } from "yaml";
 import { ID_FIELD, type EventTopic } from "../../core/events/topics.ts";
 import { Random } from "../generator/random.ts";
@@ -355,4 +355,21 @@ export function hostileCorpus(seed = 42, bases = 5, now = Date.parse("2026-11-21
     }
   }
   return out;
+}
+
+/**
+ * The corpus as a replay file (`ingest replay`'s events.ndjson): one line a case, the case's
+ * bytes as the line's value whatever they are, so a broken case breaks only its own line.
+ */
+export function corpusEventsFile(corpus: readonly HostileCase[], file: string): void {
+  writeFileSync(
+    file,
+    Buffer.concat(
+      corpus.flatMap((c) => [
+        Buffer.from(`{"topic":"${c.topic}","key":"k","value":`),
+        c.bytes,
+        Buffer.from("}\n"),
+      ]),
+    ),
+  );
 }
