@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeConfig, loadConfig, redactUrl } from "./config.ts";
+import { defaultBatchMemoryLimit, describeConfig, loadConfig, redactUrl } from "./config.ts";
 import { LakehouseError } from "./errors.ts";
 
 describe("loadConfig", () => {
@@ -36,6 +36,12 @@ describe("loadConfig", () => {
       KAFKA_TOPIC_PREFIX: "shop-a.",
     });
     expect([c.batchMemoryLimit, c.batchThreads]).toEqual(["800MB", 1]);
+    expect(loadConfig({}).batchMemoryLimit).toBe(defaultBatchMemoryLimit());
+    // Half the machine, at most 4 GiB.
+    expect([defaultBatchMemoryLimit(24 * 2 ** 30), defaultBatchMemoryLimit(2 * 2 ** 30)]).toEqual([
+      "4096MiB",
+      "1024MiB",
+    ]);
     expect(c.kafkaBrokers).toEqual(["k1:9092", "k2:9092"]);
     expect(c.kafkaTopicPrefix).toBe("shop-a.");
     expect(loadConfig({}).kafkaTopicPrefix).toBe("");

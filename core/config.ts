@@ -3,7 +3,7 @@
  * variable and throws one CONFIG_INVALID error that lists all problems at once, so a bad
  * deployment fails at start with a complete answer instead of one error per restart.
  */
-import { availableParallelism } from "node:os";
+import { availableParallelism, totalmem } from "node:os";
 import { resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { readFileSync } from "node:fs";
@@ -247,6 +247,16 @@ function cron(env: Env, problems: Problems): string {
   return raw;
 }
 
+/**
+ * DuckDB's memory limit for a batch run when BATCH_MEMORY_LIMIT is unset: half the machine's
+ * memory, at most 4 GiB. DuckDB's own default (80% of RAM) let a 30-day run peak at 6.6 GB on a
+ * box it shares with Kafka, Postgres and MinIO; 4 GiB peaked at 4.7 GB for 10% more time, and
+ * 1.5GB at 2.2 GB for 50% more (bench/README.md, Batch).
+ */
+export function defaultBatchMemoryLimit(total = totalmem()): string {
+  return `${Math.min(4096, Math.floor(total / 2 / 2 ** 20))}MiB`;
+}
+
 /** A size as DuckDB's memory_limit takes it: "1.5GB", "800MB", "2GiB". */
 function size(env: Env, name: string, fallback: string, problems: Problems): string {
   const raw = text(env, name);
@@ -295,7 +305,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     batchTimeZone: timeZone(env, problems),
     batchCron: cron(env, problems),
-    batchMemoryLimit: size(env, "BATCH_MEMORY_LIMIT", "1.5GB", problems),
+    batchMemoryLimit: size(env, "BATCH_MEMORY_LIMIT", defaultBatchMemoryLimit(), problems),
     batchThreads: whole(env, "BATCH_THREADS", availableParallelism(), problems) || availableParallelism(),
     logLevel: logLevel(env, problems),
   };
