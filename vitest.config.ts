@@ -36,6 +36,9 @@ export default defineConfig({
           name: "unit",
           include: ["**/*.test.ts"],
           exclude: ["**/*.integration.test.ts", "node_modules/**", "data/**"],
+          // Not a speed goal: a test on PGlite starts a WASM Postgres and migrates it, which took
+          // over vitest's default 5 s in a CI run sharing two cores with the integration suite.
+          testTimeout: 30_000,
         },
       },
       {
