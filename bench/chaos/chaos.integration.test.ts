@@ -39,7 +39,11 @@ describe("the whole pipeline under a fault of every kind", async () => {
       expect(report.faults.filter((f) => f.kind === "kill")).toHaveLength(5);
       expect(report.accepted).toBeGreaterThan(250_000);
       expect(report.lake.lostEvents + report.lake.missingRecords + report.lake.doubledRecords).toBe(0);
-      for (const f of report.faults) expect(f.recovery.stream, f.name).toBeDefined();
+      // The stream moved again after every fault lifted while events still came; a fault that
+      // the schedule's delays pushed past the end of the feed leaves it nothing to do.
+      const during = report.faults.filter((f) => f.liftedAt < report.feedEndedAt);
+      expect(during.length).toBeGreaterThanOrEqual(8);
+      for (const f of during) expect(f.recovery.stream, f.name).toBeDefined();
     },
     30 * 60_000,
   );

@@ -92,6 +92,8 @@ export interface ChaosReport {
   run: string;
   dir: string;
   seconds: number;
+  /** When the last accepted event was acknowledged (epoch ms): a fault lifted later has no events to recover for. */
+  feedEndedAt: number;
   faults: FaultRecord[];
   /** Lines acknowledged by Kafka (producer) or the collector. */
   accepted: number;
@@ -488,6 +490,7 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
       run,
       dir,
       seconds: Math.round((Date.now() - started) / 1000),
+      feedEndedAt: feedEnded,
       faults: records,
       accepted: feeder.direct.accepted + feeder.collector.accepted + feeder.collector.duplicates,
       direct: feeder.direct.accepted,
