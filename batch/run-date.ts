@@ -82,7 +82,7 @@ export async function runDate(
         cacheDir: env.cacheDir,
         workDir: env.workDir,
         logger,
-        ...(env.duckdb ? { duckdb: env.duckdb } : {}),
+        duckdb: env.duckdb,
         ...(target ? { publish: (b) => publishGold(b.conn, b.models, date, target, logger) } : {}),
       });
     } catch (err) {

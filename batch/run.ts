@@ -6,10 +6,9 @@
  * date reads the same bronze and writes the same files (SPEC section 5).
  */
 import { mkdir, rm } from "node:fs/promises";
-import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance, type DuckDBConnection } from "@duckdb/node-api";
-import { defaultBatchMemoryLimit } from "../core/config.ts";
+import { defaultBatchBudget } from "../core/config.ts";
 import { EVENT_TOPICS } from "../core/events/topics.ts";
 import type { Logger } from "../core/logger.ts";
 import type { ObjectStore } from "../lake/store/port.ts";
@@ -61,10 +60,7 @@ export interface DuckDBBudget {
   threads: number;
 }
 
-export const DEFAULT_BUDGET: DuckDBBudget = {
-  memoryLimit: defaultBatchMemoryLimit(),
-  threads: availableParallelism(),
-};
+export const DEFAULT_BUDGET: DuckDBBudget = defaultBatchBudget();
 
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
 

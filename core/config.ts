@@ -257,6 +257,11 @@ export function defaultBatchMemoryLimit(total = totalmem()): string {
   return `${Math.min(4096, Math.floor(total / 2 / 2 ** 20))}MiB`;
 }
 
+/** DuckDB's budget for a batch run when neither BATCH_MEMORY_LIMIT nor BATCH_THREADS is set. */
+export function defaultBatchBudget(): { memoryLimit: string; threads: number } {
+  return { memoryLimit: defaultBatchMemoryLimit(), threads: availableParallelism() };
+}
+
 /** A size as DuckDB's memory_limit takes it: "1.5GB", "800MB", "2GiB". */
 function size(env: Env, name: string, fallback: string, problems: Problems): string {
   const raw = text(env, name);
@@ -275,6 +280,7 @@ function logLevel(env: Env, problems: Problems): LogLevel {
 
 /** Reads and validates the whole configuration. Throws CONFIG_INVALID listing every problem. */
 export function loadConfig(env: Env = process.env): Config {
+  const batchDefaults = defaultBatchBudget();
   const problems = new Problems();
   const dataDir = resolve(text(env, "DATA_DIR") ?? "./data");
   const config: Config = {
@@ -305,8 +311,8 @@ export function loadConfig(env: Env = process.env): Config {
     },
     batchTimeZone: timeZone(env, problems),
     batchCron: cron(env, problems),
-    batchMemoryLimit: size(env, "BATCH_MEMORY_LIMIT", defaultBatchMemoryLimit(), problems),
-    batchThreads: whole(env, "BATCH_THREADS", availableParallelism(), problems) || availableParallelism(),
+    batchMemoryLimit: size(env, "BATCH_MEMORY_LIMIT", batchDefaults.memoryLimit, problems),
+    batchThreads: whole(env, "BATCH_THREADS", batchDefaults.threads, problems) || batchDefaults.threads,
     logLevel: logLevel(env, problems),
   };
   if ((config.s3.accessKeyId === undefined) !== (config.s3.secretAccessKey === undefined)) {
