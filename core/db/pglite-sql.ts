@@ -3,12 +3,13 @@
  * default's database and the stream layer's server-free tests. Same SQL as real Postgres.
  */
 import { PGlite } from "@electric-sql/pglite";
+import { withArrayLiterals } from "./array-literal.ts";
 import type { Sql, SqlClient } from "./sql.ts";
 
 function wrap(db: Pick<PGlite, "query" | "exec">): SqlClient {
   return {
     async query<T>(text: string, params?: readonly unknown[]) {
-      const r = await db.query<T>(text, params as unknown[] | undefined);
+      const r = await db.query<T>(text, withArrayLiterals(params));
       return { rows: r.rows, rowCount: r.affectedRows ?? r.rows.length };
     },
     async exec(script: string) {

@@ -3,6 +3,7 @@
  * a `pg` pool (real Postgres) and PGlite (the embedded default); the SQL is the same.
  */
 import type pg from "pg";
+import { withArrayLiterals } from "./array-literal.ts";
 
 export interface SqlResult<T> {
   rows: T[];
@@ -24,7 +25,7 @@ export interface Sql extends SqlClient {
 function wrap(client: pg.Pool | pg.PoolClient): SqlClient {
   return {
     async query<T>(text: string, params?: readonly unknown[]) {
-      const r = await client.query(text, params as unknown[] | undefined);
+      const r = await client.query(text, withArrayLiterals(params));
       return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
     },
     async exec(script: string) {
