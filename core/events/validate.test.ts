@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { toDlqRecord, dlqPayloadBytes } from "./dlq.ts";
 import { EVENT_TOPICS, type EventTopic } from "./topics.ts";
-import { isUuid, parseTimestamp, validateEvent } from "./validate.ts";
+import { isUuid, nestedTooDeep, parseTimestamp, TOO_DEEP, validateEvent } from "./validate.ts";
 
 const NOW = Date.parse("2026-11-21T12:00:00.000Z");
 const U = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
@@ -124,6 +124,18 @@ describe("validateEvent", () => {
 
   it("tolerates unknown extra fields (schema drift)", () => {
     expect(ok("refunds", { ...valid.refunds, channel: "web", v: 2 }).ok).toBe(true);
+  });
+
+  it("refuses nesting deeper than 32 levels, wherever it hides", () => {
+    const nest = (levels: number, inner: unknown = 1): unknown =>
+      levels === 0 ? inner : levels % 2 ? [nest(levels - 1, inner)] : { k: nest(levels - 1, inner) };
+    // The event object is level 1: an extra field nesting 31 more levels is the most allowed.
+    expect(ok("refunds", { ...valid.refunds, extra: nest(31) }).ok).toBe(true);
+    expect(ok("refunds", { ...valid.refunds, extra: nest(32) })).toMatchObject({ ok: false, reason: TOO_DEEP });
+    expect(nestedTooDeep([1, { a: [2, { b: nest(28) }] }])).toBe(false);
+    expect(nestedTooDeep([1, { a: [2, { b: nest(29) }] }])).toBe(true);
+    // A hostile document far past the limit is refused without walking (or overflowing) it all.
+    expect(nestedTooDeep(JSON.parse("[".repeat(100_000) + "]".repeat(100_000)))).toBe(true);
   });
 
   it("refuses non-objects", () => {

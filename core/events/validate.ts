@@ -199,14 +199,23 @@ function checkCart(ev: CartEvent) {
   return undefined;
 }
 
-/** True when `value` nests arrays and objects deeper than `max` (walked without recursion). */
+/**
+ * True when `value` nests arrays and objects deeper than `max`. Recursive, but never deeper
+ * than `max` + 1 calls, and without allocating: it runs on every event the stream worker reads
+ * (the stack-based walk it replaces made two arrays per value).
+ */
 export function nestedTooDeep(value: unknown, max: number = LIMITS.maxDepth): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop()!;
-    if (typeof v !== "object" || v === null) continue;
-    if (depth >= max) return true;
-    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  return deeper(value, 0, max);
+}
+
+function deeper(v: unknown, depth: number, max: number): boolean {
+  if (typeof v !== "object" || v === null) return false;
+  if (depth >= max) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (deeper(v[i], depth + 1, max)) return true;
+  } else {
+    const o = v as Record<string, unknown>;
+    for (const k in o) if (deeper(o[k], depth + 1, max)) return true;
   }
   return false;
 }
