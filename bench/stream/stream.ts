@@ -45,6 +45,11 @@ const { values } = parseArgs({
     rate: { type: "string" },
     seconds: { type: "string", default: "30" },
     keep: { type: "boolean", default: false },
+    /**
+     * V8's young generation per semi-space, MB, as docker-compose.yml sets it (NODE_OPTIONS);
+     * 0 leaves Node's default (16).
+     */
+    "semi-space-mb": { type: "string", default: "64" },
     /** Writes each worker's CPU profile (.cpuprofile) into this directory. */
     profile: { type: "string" },
   },
@@ -80,6 +85,7 @@ function launch(n: number): ChildProcess {
     process.execPath,
     [
       ...(values.profile ? ["--cpu-prof", "--cpu-prof-dir", values.profile] : []),
+      ...(Number(values["semi-space-mb"]) > 0 ? [`--max-semi-space-size=${values["semi-space-mb"]}`] : []),
       join(ROOT, "bin/lakehouse.mjs"),
       "stream",
       "run",
