@@ -3,8 +3,11 @@
  * 3M cart events) is simulated straight into a bronze lake with the sink's own writer (files
  * per partition and hour, as the sink writes them), then `runBatch` builds silver and gold for
  * the last day. Prints the time to sync, to build silver + gold (goal <= 30 s) and to run the
- * data tests, to write the snapshots, peak RSS, and the model row counts. Run
- * `lakehouse lake compact` on the lake first to measure the layout a nightly run reads.
+ * data tests, to write the snapshots, peak RSS, and the model row counts. Then, beside it, what
+ * DuckDB alone needs on the same files with the same budget (the box's floor for any job that
+ * recomputes the whole history): reading every bronze column once, and one pass of distinct
+ * event ids per table (the least a deduplication must do). Run `lakehouse lake compact` on the
+ * lake first to measure the layout a nightly run reads.
  *
  *   node bin/run-ts.mjs bench/batch/batch.ts --days 30 --per-day 100000
  *   LAKE_URI=file:///tmp/bench-batch-lake npx lakehouse lake compact --grace 1s
@@ -19,7 +22,11 @@ import { EVENT_TOPICS } from "../../core/events/topics.ts";
 import { createLogger } from "../../core/logger.ts";
 import { simulatorFor } from "../../ingest/generate.ts";
 import { CATEGORIES } from "../../ingest/reference/categories.ts";
+import { DuckDBInstance } from "@duckdb/node-api";
+import { createBronzeViews } from "../../batch/bronze-views.ts";
+import { syncBronze } from "../../batch/lake-sync.ts";
 import { DEFAULT_BUDGET, runBatch } from "../../batch/run.ts";
+import { ID_FIELD } from "../../core/events/topics.ts";
 import { BronzeWriter } from "../../lake/sink/bronze-writer.ts";
 import { TopicBatch } from "../../lake/sink/topic-batch.ts";
 import { FileStore } from "../../lake/store/file-store.ts";
@@ -157,3 +164,27 @@ for (const m of result.models)
   );
 console.log(`snapshot Parquet written: ${result.written.length} files in ${result.publishMs} ms`);
 console.log(`peak RSS: ${peakRssMb()} MB`);
+
+// The floor, after the run so its peak RSS above is the batch's alone.
+const floorDb = await DuckDBInstance.create(":memory:", {
+  threads: values.threads,
+  memory_limit: values["memory-limit"],
+});
+const conn = await floorDb.connect();
+const paths = new Map<string, string[]>();
+for (const table of EVENT_TOPICS)
+  paths.set(table, (await syncBronze(source, table, lastDay, cacheDir, conn, logger)).paths);
+await createBronzeViews(conn, paths);
+const timed = async (sql: string) => {
+  const started = performance.now();
+  for (const table of EVENT_TOPICS)
+    await conn.runAndReadAll(sql.replaceAll("$table", table).replaceAll("$id", ID_FIELD[table]));
+  return ((performance.now() - started) / 1000).toFixed(1);
+};
+const scan = await timed("SELECT sum(hash(COLUMNS(*))) FROM bronze_$table");
+const ids = await timed("SELECT count(DISTINCT $id) FROM bronze_$table");
+console.log(
+  `DuckDB alone, same files and budget: every column read once ${scan} s; distinct event ids ${ids} s`,
+);
+conn.closeSync();
+floorDb.closeSync();

@@ -4,7 +4,8 @@
  * Throughput: a generated backfill is produced to its own topics first; then `--workers`
  * `lakehouse stream run` processes (the real CLI) read it all and commit into their own
  * Postgres schema. Prints events/s from the first commit to the last, the same from process
- * start, and each worker's peak RSS.
+ * start, each worker's peak RSS, and then the ceiling on this box: the worker's own Kafka
+ * consumer reading the same topics alone (bench/consume-ceiling.ts).
  *
  * Latency (`--rate N --seconds S`): the worker runs first on empty topics; events are produced
  * at N/s with event time = now, and each one's latency is the time from its send to the commit
@@ -32,6 +33,8 @@ import {
   seededDataset,
   testSchema,
 } from "../../stream/testing/harness.ts";
+import { EVENT_TOPICS } from "../../core/events/topics.ts";
+import { consumeCeiling } from "../consume-ceiling.ts";
 import { percentile } from "../measure.ts";
 
 const { values } = parseArgs({
@@ -153,6 +156,18 @@ if (values.rate === undefined) {
   console.log(`events/s from the first commit: ${Math.round(total / seconds)} (${seconds.toFixed(1)} s)`);
   console.log(`events/s from process start:   ${Math.round(total / ((end - started) / 1000))}`);
   console.log(`peak RSS per worker: ${rss.join(", ")} MB`);
+  const ceiling = await consumeCeiling({
+    brokers,
+    topicPrefix: prefix,
+    topics: EVENT_TOPICS,
+    total,
+    batchSize: Number(values["batch-size"]),
+    logger,
+  });
+  console.log(
+    `consumer alone, same topics and poll size: ${ceiling.recordsPerSecond} records/s; ` +
+      `the worker reaches ${((total / seconds / ceiling.recordsPerSecond) * 100).toFixed(0)}% of it`,
+  );
 } else {
   const rate = Number(values.rate);
   const seconds = Number(values.seconds);
