@@ -18,10 +18,12 @@ import { ALL_TOPICS } from "../../core/events/topics.ts";
 import { localServers } from "../../core/local-servers.ts";
 import { createLogger } from "../../core/logger.ts";
 import { BronzeWriter } from "../../lake/sink/bronze-writer.ts";
-import { LakeSink } from "../../lake/sink/sink.ts";
+import { LakeSink, POLL_MAX } from "../../lake/sink/sink.ts";
 import { DEFAULT_ROTATION } from "../../lake/sink/topic-batch.ts";
 import { openStore } from "../../lake/store/open.ts";
+import { consumeCeiling } from "../consume-ceiling.ts";
 import { peakRssMb } from "../measure.ts";
+import { recordsByTopic, writerAlone } from "./writer-alone.ts";
 import { backfillWorkload } from "../ingest/workload.ts";
 import { producedTopics, removeTopics } from "./topics.ts";
 
@@ -84,4 +86,21 @@ console.log(
     `${sink.stats.files} files, ${(bytes / produced).toFixed(1)} bytes/event, ` +
     `batches ${sink.stats.batches}, peak RSS ${peakRssMb()} MB`,
 );
+// The box's limits, in the same run: each half of the sink alone.
+const ceiling = await consumeCeiling({
+  brokers,
+  topicPrefix: prefix,
+  topics: [...ALL_TOPICS],
+  total: produced,
+  batchSize: POLL_MAX,
+  logger,
+});
 await removeTopics(brokers, prefix, logger);
+const alone = await writerAlone(recordsByTopic(options), Number(values["max-rows"]));
+const sinkRate = produced / seconds;
+const writerRate = alone.events / alone.seconds;
+console.log(
+  `consumer alone: ${ceiling.recordsPerSecond.toLocaleString("en")} records/s; ` +
+    `writer alone (local disk): ${Math.round(writerRate).toLocaleString("en")} events/s; ` +
+    `the sink reaches ${(sinkRate / writerRate).toFixed(2)} of the writer`,
+);

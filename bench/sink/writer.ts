@@ -9,30 +9,16 @@ import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import parquet from "@dsnp/parquetjs";
-import { partitionFor } from "../../core/eventlog/partitioner.ts";
-import { simulatorFor } from "../../ingest/generate.ts";
-import { BronzeWriter } from "../../lake/sink/bronze-writer.ts";
-import { TopicBatch, type SinkRecord } from "../../lake/sink/topic-batch.ts";
 import { hourPartition } from "../../lake/layout.ts";
 import { peakRssMb } from "../measure.ts";
 import { backfillWorkload } from "../ingest/workload.ts";
+import { recordsByTopic, writerAlone } from "./writer-alone.ts";
 
 const { values, options } = backfillWorkload({
   batch: { type: "string", default: "1000000" },
   "parquetjs-rows": { type: "string", default: "300000" },
 });
-const PARTITIONS = 6;
-const byTopic = new Map<string, SinkRecord[]>();
-const next = new Map<string, number>();
-for (const e of simulatorFor(options).events()) {
-  const partition = partitionFor(e.key, PARTITIONS);
-  const k = `${e.topic}/${partition}`;
-  const offset = next.get(k) ?? 0;
-  next.set(k, offset + 1);
-  const list = byTopic.get(e.topic) ?? [];
-  list.push({ partition, offset, timestamp: Date.now(), value: Buffer.from(JSON.stringify(e.value)) });
-  byTopic.set(e.topic, list);
-}
+const byTopic = recordsByTopic(options);
 const total = [...byTopic.values()].reduce((n, l) => n + l.length, 0);
 
 function sizeOf(dir: string): number {
@@ -44,28 +30,10 @@ function sizeOf(dir: string): number {
 }
 
 // DuckDB writer, batches as the sink cuts them.
-const work = mkdtempSync(join(tmpdir(), "bench-writer-"));
-const writer = await BronzeWriter.open(work);
-const batchRows = Number(values.batch);
-let parquetBytes = 0;
-let files = 0;
-const t0 = performance.now();
-for (const [topic, records] of byTopic) {
-  for (let i = 0; i < records.length; i += batchRows) {
-    const batch = new TopicBatch(topic);
-    const now = Date.now();
-    for (const r of records.slice(i, i + batchRows)) batch.add(r, now);
-    const result = await writer.write(batch, now);
-    parquetBytes += result.files.reduce((n, f) => n + statSync(f.path).size, 0);
-    files += result.files.length;
-    await writer.discard(result);
-  }
-}
-const duck = (performance.now() - t0) / 1000;
-writer.close();
+const duck = await writerAlone(byTopic, Number(values.batch));
 console.log(
-  `duckdb writer: ${total} events in ${duck.toFixed(2)} s = ${Math.round(total / duck).toLocaleString("en")} events/s, ` +
-    `${files} files, ${(parquetBytes / total).toFixed(1)} bytes/event (zstd), peak RSS ${peakRssMb()} MB`,
+  `duckdb writer: ${total} events in ${duck.seconds.toFixed(2)} s = ${Math.round(total / duck.seconds).toLocaleString("en")} events/s, ` +
+    `${duck.files} files, ${(duck.bytes / total).toFixed(1)} bytes/event (zstd), peak RSS ${peakRssMb()} MB`,
 );
 
 // @dsnp/parquetjs on product views: JSON.parse per record, one file per partition and hour.
@@ -105,4 +73,3 @@ console.log(
     `${open.size} files, ${(sizeOf(pjDir) / views.length).toFixed(1)} bytes/event (snappy)`,
 );
 await rm(pjDir, { recursive: true, force: true });
-await rm(work, { recursive: true, force: true });

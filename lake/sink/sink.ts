@@ -25,7 +25,7 @@ import type { BronzeWriter, WriteResult } from "./bronze-writer.ts";
 import { removeUncommitted, writeIntent } from "./intents.ts";
 import { rotationDue, TopicBatch, type RotationPolicy } from "./topic-batch.ts";
 
-const POLL_MAX = 20_000;
+export const POLL_MAX = 20_000;
 const UPLOAD_CONCURRENCY = 8;
 
 const rowsWritten = counter("lake_sink_rows_total", "Rows written to bronze", ["topic"]);
