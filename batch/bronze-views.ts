@@ -1,10 +1,12 @@
 /**
  * DuckDB sources for the models: `bronze_<table>` over the synced bronze files (typed by the
  * lake's own schema, so an empty lake still has the right columns; `dt` and `hr` from the
- * Hive path) and `dim_products`.
+ * Hive path), `bronze_<table>_once` over it (each event once, models/earliest-copy.sql) and
+ * `dim_products`.
  */
+import { readFileSync } from "node:fs";
 import type { DuckDBConnection } from "@duckdb/node-api";
-import { EVENT_TOPICS } from "../core/events/topics.ts";
+import { EVENT_TOPICS, ID_FIELD } from "../core/events/topics.ts";
 import { bronzeColumnsDdl } from "../lake/bronze-schema.ts";
 import { sqlString } from "../core/sql-literal.ts";
 
@@ -29,6 +31,17 @@ export async function createBronzeViews(
         `CREATE VIEW ${name} AS SELECT * FROM read_parquet([${files.map(sqlString).join(", ")}], union_by_name = true, hive_partitioning = true)`,
       );
   }
+  await createOnceViews(conn);
+}
+
+const EARLIEST_COPY = readFileSync(new URL("./models/earliest-copy.sql", import.meta.url), "utf8");
+
+/** `bronze_<table>_once` for every event table, over `bronze_<table>`. */
+export async function createOnceViews(conn: DuckDBConnection) {
+  for (const table of EVENT_TOPICS)
+    await conn.run(
+      `CREATE OR REPLACE VIEW bronze_${table}_once AS\n${EARLIEST_COPY.replaceAll("{table}", table).replaceAll("{id}", ID_FIELD[table])}`,
+    );
 }
 
 /** `dim_products` from an NDJSON file of products (SPEC reference data shape). */

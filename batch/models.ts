@@ -20,6 +20,11 @@ export const SOURCES = [
   "bronze_product_views",
   "bronze_cart_events",
   "bronze_refunds",
+  // Each event once (bronze-views.ts, models/earliest-copy.sql).
+  "bronze_transactions_once",
+  "bronze_product_views_once",
+  "bronze_cart_events_once",
+  "bronze_refunds_once",
   "dim_products",
 ] as const;
 

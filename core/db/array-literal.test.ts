@@ -17,7 +17,19 @@ describe("arrayLiteral", () => {
   };
 
   it("keeps strings that need quoting or escaping", async () => {
-    const hostile = ["", "NULL", "null", "a,b", "{x}", 'say "hi"', "back\\slash", '\\"', " pad ", "ünï €", "\n\t"];
+    const hostile = [
+      "",
+      "NULL",
+      "null",
+      "a,b",
+      "{x}",
+      'say "hi"',
+      "back\\slash",
+      '\\"',
+      " pad ",
+      "ünï €",
+      "\n\t",
+    ];
     expect(await roundTrip("text", hostile)).toEqual(hostile);
     const plain = ["a", "", "NULL", "x,y", "{z}", " ", "é"];
     expect(arrayLiteral(plain)).toBe('{"a","","NULL","x,y","{z}"," ","é"}');

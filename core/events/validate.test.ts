@@ -131,7 +131,10 @@ describe("validateEvent", () => {
       levels === 0 ? inner : levels % 2 ? [nest(levels - 1, inner)] : { k: nest(levels - 1, inner) };
     // The event object is level 1: an extra field nesting 31 more levels is the most allowed.
     expect(ok("refunds", { ...valid.refunds, extra: nest(31) }).ok).toBe(true);
-    expect(ok("refunds", { ...valid.refunds, extra: nest(32) })).toMatchObject({ ok: false, reason: TOO_DEEP });
+    expect(ok("refunds", { ...valid.refunds, extra: nest(32) })).toMatchObject({
+      ok: false,
+      reason: TOO_DEEP,
+    });
     expect(nestedTooDeep([1, { a: [2, { b: nest(28) }] }])).toBe(false);
     expect(nestedTooDeep([1, { a: [2, { b: nest(29) }] }])).toBe(true);
     // A hostile document far past the limit is refused without walking (or overflowing) it all.

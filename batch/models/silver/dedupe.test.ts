@@ -1,12 +1,13 @@
 /**
- * The silver models' deduplication on hand-made bronze rows, in DuckDB (no server): one row per
+ * The silver models' deduplication (models/earliest-copy.sql) on hand-made bronze rows, in DuckDB (no server): one row per
  * id, the earliest copy by Kafka position (timestamp, then partition, then offset), a record
  * stored twice at one position counted once, and ids seen once passed through unchanged.
  */
 import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
-import { ID_FIELD, type EventTopic } from "../../../core/events/topics.ts";
+import { EVENT_TOPICS, ID_FIELD, type EventTopic } from "../../../core/events/topics.ts";
 import { bronzeColumnsDdl } from "../../../lake/bronze-schema.ts";
+import { createOnceViews } from "../../bronze-views.ts";
 import { MODELS } from "../../models.ts";
 
 const TABLES: EventTopic[] = ["transactions", "product_views", "cart_events", "refunds"];
@@ -39,6 +40,9 @@ describe("silver deduplication", () => {
           `INSERT INTO bronze_${table} (${id}, user_id, "timestamp", kafka_timestamp, kafka_partition, kafka_offset, dt, hr)
            VALUES ('${key}', '${user}', TIMESTAMPTZ '${dt} 10:00:00+00', make_timestamp(${ts * 1000}), ${partition}, ${offset}, DATE '${dt}', 10)`,
         );
+      for (const other of EVENT_TOPICS.filter((t) => t !== table))
+        await conn.run(`CREATE TABLE bronze_${other} (${bronzeColumnsDdl(other)}, dt DATE, hr BIGINT)`);
+      await createOnceViews(conn);
       const model = MODELS.find((m) => m.name === `silver_${table}`)!;
       const rows = (
         await conn.runAndReadAll(`SELECT ${id}, user_id FROM (${model.sql}) ORDER BY 1`)

@@ -1,21 +1,6 @@
--- product_views once each: one row per event_id, the earliest copy by Kafka position (which also
--- drops a record stored twice at one position).
-WITH bronze AS (
-  SELECT * FROM bronze_product_views WHERE dt <= getvariable('snapshot_date')
-),
--- Only the rows of a repeated id need ordering: one hash pass finds them, and the rest pass as
--- they are (a window over every row took half again as long on a 30-day lake).
-repeated AS (
-  SELECT event_id FROM bronze GROUP BY event_id HAVING count(*) > 1
-),
-by_id AS (
-  SELECT * FROM bronze ANTI JOIN repeated USING (event_id)
-  UNION ALL
-  SELECT * FROM bronze SEMI JOIN repeated USING (event_id)
-  QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY kafka_timestamp, kafka_partition, kafka_offset) = 1
-)
+-- product_views once each (bronze_product_views_once: the earliest copy of each event_id).
 SELECT
   * EXCLUDE ("timestamp", dt, hr, kafka_topic, kafka_partition, kafka_offset, kafka_timestamp, ingested_at),
   "timestamp" AS event_time,
   dt
-FROM by_id
+FROM bronze_product_views_once
