@@ -1,8 +1,9 @@
 /**
  * The sink's write-ahead intents after a failed commit, on the in-process log and a local lake:
- * a flush whose commit failed leaves uploaded files named only by its partition's intent, so no
- * later flush of that topic may start (its intent would replace the failed one's and orphan its
- * files, which the next run then writes again under other boundaries: records twice in bronze).
+ * a flush whose commit failed (an error, a fenced member, a partition already gone) leaves
+ * uploaded files named only by its partition's intent, so no later flush of that topic may
+ * start (its intent would replace the failed one's and orphan its files, which the next run then
+ * writes again under other boundaries: records twice in bronze; the chaos run found 66).
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,7 +11,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MemoryLog } from "../../core/eventlog/memory-log.ts";
 import type { LogConsumer } from "../../core/eventlog/port.ts";
-import { LakehouseError } from "../../core/errors.ts";
+import { FencedError, LakehouseError } from "../../core/errors.ts";
 import { ALL_TOPICS } from "../../core/events/topics.ts";
 import { createLogger } from "../../core/logger.ts";
 import { parseBronzeKey } from "../layout.ts";
@@ -87,16 +88,70 @@ describe("the lake sink after a failed commit", () => {
     expect(commits).toBe(1);
 
     // The next run, with other batch boundaries, cleans up and writes everything once.
-    const second = await runSink(log, store, 7, (c) => c);
-    while (second.sink.stats.consumed < 20) await new Promise((r) => setTimeout(r, 20));
-    second.stop.abort();
-    await second.done;
-    const ranges = (await store.list("bronze/refunds/"))
-      .map((o) => parseBronzeKey(o.key)!)
-      .map((b) => [b.first, b.last] as const)
-      .sort((a, b) => a[0] - b[0]);
-    const covered = ranges.reduce((n, [a, b]) => n + b - a + 1, 0);
-    expect(covered, `files ${JSON.stringify(ranges)}`).toBe(20);
-    for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBeGreaterThan(ranges[i - 1]![1]);
+    await expectEachRecordOnce(log, store, 20);
+  }, 60_000);
+
+  it("fails on a fenced commit instead of flushing on over the batch it could not commit", async () => {
+    const log = new MemoryLog();
+    for (const t of ALL_TOPICS) log.createTopic(t);
+    const store = new FileStore(mkdtempSync(join(tmpdir(), "sink-lake-")));
+    for (let i = 0; i < 10; i++) log.enqueue(refund(i));
+    // The first commit is refused as fenced (a static member replaced during a broker restart)
+    // once the second batch is in; the worker itself keeps running.
+    let release: (() => void) | undefined;
+    let commits = 0;
+    const fenced = (c: LogConsumer): LogConsumer =>
+      Object.assign(c, {
+        commit: () => {
+          commits++;
+          return new Promise<void>((_, reject) => {
+            release = () => reject(new FencedError("commit refused: fenced for the test"));
+          });
+        },
+      });
+    const first = await runSink(log, store, 10, fenced);
+    while (release === undefined) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 10; i < 20; i++) log.enqueue(refund(i));
+    await new Promise((r) => setTimeout(r, 500));
+    release();
+    await expect(first.done).rejects.toThrow(/fenced for the test/);
+    expect(commits).toBe(1);
+    await expectEachRecordOnce(log, store, 20);
+  }, 60_000);
+  it("fails when a partition moved away before its batch was committed", async () => {
+    const log = new MemoryLog();
+    for (const t of ALL_TOPICS) log.createTopic(t);
+    const store = new FileStore(mkdtempSync(join(tmpdir(), "sink-lake-")));
+    for (let i = 0; i < 10; i++) log.enqueue(refund(i));
+    // The group took every partition away without a revocation reaching the sink (a session
+    // that timed out): nothing is owned when the first batch comes to commit.
+    let commits = 0;
+    const lost = (c: LogConsumer): LogConsumer =>
+      Object.assign(c, {
+        owned: () => [],
+        commit: () => {
+          commits++;
+          return Promise.resolve();
+        },
+      });
+    const first = await runSink(log, store, 10, lost);
+    await expect(first.done).rejects.toThrow(/refunds partitions \d+ moved to another worker/);
+    expect(commits).toBe(0);
+    await expectEachRecordOnce(log, store, 10);
   }, 60_000);
 });
+
+/** A second run, with other batch boundaries, must clean up and leave each record once. */
+async function expectEachRecordOnce(log: MemoryLog, store: FileStore, records: number) {
+  const second = await runSink(log, store, 7, (c) => c);
+  while (second.sink.stats.consumed < records) await new Promise((r) => setTimeout(r, 20));
+  second.stop.abort();
+  await second.done;
+  const ranges = (await store.list("bronze/refunds/"))
+    .map((o) => parseBronzeKey(o.key)!)
+    .map((b) => [b.first, b.last] as const)
+    .sort((a, b) => a[0] - b[0]);
+  const covered = ranges.reduce((n, [a, b]) => n + b - a + 1, 0);
+  expect(covered, `files ${JSON.stringify(ranges)}`).toBe(records);
+  for (let i = 1; i < ranges.length; i++) expect(ranges[i]![0]).toBeGreaterThan(ranges[i - 1]![1]);
+}

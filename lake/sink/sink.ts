@@ -181,31 +181,40 @@ export class LakeSink {
     });
   }
 
+  /**
+   * Commits the batch's offsets. A partition this worker no longer owns, or a commit refused as
+   * fenced, leaves files that only the partition's intent names; the flush then fails, so the
+   * sink starts no later flush that would replace that intent, and whoever is assigned the
+   * partition next removes the files before reading it again.
+   */
   private async commit(batch: TopicBatch, topic: string): Promise<void> {
     const consumer = this.consumer!;
     const owned = new Set(consumer.owned().map((p) => `${p.topic}/${p.partition}`));
     const offsets: PartitionOffset[] = [];
+    const moved: number[] = [];
     for (const [partition, span] of batch.spans) {
       if (owned.has(`${topic}/${partition}`)) offsets.push({ topic, partition, offset: span.last + 1 });
-      else
-        this.options.logger.warn(
-          { topic: batch.topic, partition },
-          `${batch.topic}+${partition} moved to another worker before its batch was committed; it will rewrite it`,
-        );
+      else moved.push(partition);
     }
-    if (offsets.length === 0) return;
-    try {
-      await retry(() => consumer.commit(offsets), {
-        what: "kafka offset commit",
-        logger: this.options.logger,
-      });
-    } catch (err) {
-      if (err instanceof FencedError) {
-        this.options.logger.warn({ err: err.message }, "offsets not committed: this worker was fenced");
-        return;
+    if (offsets.length > 0) {
+      try {
+        await retry(() => consumer.commit(offsets), {
+          what: "kafka offset commit",
+          logger: this.options.logger,
+        });
+      } catch (err) {
+        if (err instanceof FencedError)
+          this.options.logger.warn(
+            { err: err.message },
+            "offsets not committed: this worker was fenced; restarting so the next owner rewrites the batch",
+          );
+        throw err;
       }
-      throw err;
     }
+    if (moved.length > 0)
+      throw new FencedError(
+        `${batch.topic} partitions ${moved.join(", ")} moved to another worker before their batch was committed; the next owner rewrites it`,
+      );
   }
 
   private account(
