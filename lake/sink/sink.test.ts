@@ -56,10 +56,7 @@ async function runSink(
 
 describe("the lake sink after a failed commit", () => {
   it("starts no further flush of the topic, so a restart leaves every record once", async () => {
-    const log = new MemoryLog();
-    for (const t of ALL_TOPICS) log.createTopic(t);
-    const store = new FileStore(mkdtempSync(join(tmpdir(), "sink-lake-")));
-    for (let i = 0; i < 10; i++) log.enqueue(refund(i));
+    const { log, store } = tenRefunds();
     // Commits hang until the second batch is in, then every one fails for good.
     const refused = () => new LakehouseError("INTERNAL", "commit refused for the test");
     const pending: ((err: Error) => void)[] = [];
@@ -92,10 +89,7 @@ describe("the lake sink after a failed commit", () => {
   }, 60_000);
 
   it("fails on a fenced commit instead of flushing on over the batch it could not commit", async () => {
-    const log = new MemoryLog();
-    for (const t of ALL_TOPICS) log.createTopic(t);
-    const store = new FileStore(mkdtempSync(join(tmpdir(), "sink-lake-")));
-    for (let i = 0; i < 10; i++) log.enqueue(refund(i));
+    const { log, store } = tenRefunds();
     // The first commit is refused as fenced (a static member replaced during a broker restart)
     // once the second batch is in; the worker itself keeps running.
     let release: (() => void) | undefined;
@@ -118,11 +112,9 @@ describe("the lake sink after a failed commit", () => {
     expect(commits).toBe(1);
     await expectEachRecordOnce(log, store, 20);
   }, 60_000);
+
   it("fails when a partition moved away before its batch was committed", async () => {
-    const log = new MemoryLog();
-    for (const t of ALL_TOPICS) log.createTopic(t);
-    const store = new FileStore(mkdtempSync(join(tmpdir(), "sink-lake-")));
-    for (let i = 0; i < 10; i++) log.enqueue(refund(i));
+    const { log, store } = tenRefunds();
     // The group took every partition away without a revocation reaching the sink (a session
     // that timed out): nothing is owned when the first batch comes to commit.
     let commits = 0;
@@ -140,6 +132,14 @@ describe("the lake sink after a failed commit", () => {
     await expectEachRecordOnce(log, store, 10);
   }, 60_000);
 });
+
+/** The in-process log holding ten refunds, and an empty local lake. */
+function tenRefunds() {
+  const log = new MemoryLog();
+  for (const t of ALL_TOPICS) log.createTopic(t);
+  for (let i = 0; i < 10; i++) log.enqueue(refund(i));
+  return { log, store: new FileStore(mkdtempSync(join(tmpdir(), "sink-lake-"))) };
+}
 
 /** A second run, with other batch boundaries, must clean up and leave each record once. */
 async function expectEachRecordOnce(log: MemoryLog, store: FileStore, records: number) {
