@@ -85,6 +85,8 @@ export class Feeder {
   private readonly inFlight: { direct?: number; collector?: number } = {};
   private read = 0;
   private readDone = false;
+  /** When the last line was offered to the senders (epoch ms); acknowledgements may come later. */
+  offeredAllAt: number | undefined;
   private stopped = false;
   private readonly out;
 
@@ -134,6 +136,7 @@ export class Feeder {
       if (ahead > 0) await sleep((ahead / this.o.ratePerSecond) * 1000);
       while (this.queues.direct.size + this.queues.collector.size > QUEUE_CAP) await sleep(50);
     }
+    this.offeredAllAt = Date.now();
     this.readDone = true;
   }
 

@@ -92,8 +92,14 @@ export interface ChaosReport {
   run: string;
   dir: string;
   seconds: number;
-  /** When the last accepted event was acknowledged (epoch ms): a fault lifted later has no events to recover for. */
+  /** When the last accepted event was acknowledged (epoch ms). */
   feedEndedAt: number;
+  /**
+   * When the feeder had offered its last event (epoch ms). Acknowledgements can come much later
+   * (a Kafka stop at the end), while the stream has long read every event: a fault lifted after
+   * this has nothing left to recover for.
+   */
+  feedOfferedAllAt: number;
   faults: FaultRecord[];
   /** Lines acknowledged by Kafka (producer) or the collector. */
   accepted: number;
@@ -491,6 +497,7 @@ export async function chaosRun(o: ChaosOptions): Promise<ChaosReport> {
       dir,
       seconds: Math.round((Date.now() - started) / 1000),
       feedEndedAt: feedEnded,
+      feedOfferedAllAt: feeder.offeredAllAt ?? feedEnded,
       faults: records,
       accepted: feeder.direct.accepted + feeder.collector.accepted + feeder.collector.duplicates,
       direct: feeder.direct.accepted,
