@@ -9,10 +9,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { partitionFor } from "../../core/eventlog/partitioner.ts";
 import { simulatorFor, type GenerateOptions } from "../../ingest/generate.ts";
+import { DEFAULT_TOPIC_OPTIONS } from "../../ingest/topics.ts";
 import { BronzeWriter } from "../../lake/sink/bronze-writer.ts";
 import { TopicBatch, type SinkRecord } from "../../lake/sink/topic-batch.ts";
 
-const PARTITIONS = 6;
+/** Partitions per topic, as `topics create` makes them. */
+const PARTITIONS = DEFAULT_TOPIC_OPTIONS.partitions;
 
 /** The workload's records per topic, with the partitions and offsets Kafka would give them. */
 export function recordsByTopic(options: GenerateOptions): Map<string, SinkRecord[]> {

@@ -34,8 +34,8 @@ export function arrayLiteral(values: readonly unknown[]): string | undefined {
   return out + "}";
 }
 
+/** Only reached for arrays the joins above did not take: escaping every string is cheap there. */
 function quoted(s: string): string {
-  if (s.indexOf('"') === -1 && s.indexOf("\\") === -1) return `"${s}"`;
   return `"${s.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
 }
 
