@@ -12,3 +12,13 @@ export function percentile(values: readonly number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
+
+/** Runs a flag parser; a mistake in the flags is one line on stderr and exit 2, not a stack. */
+export function parsedOrExit<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    console.error((err as Error).message);
+    process.exit(2);
+  }
+}

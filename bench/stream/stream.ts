@@ -35,28 +35,36 @@ import {
 } from "../../stream/testing/harness.ts";
 import { EVENT_TOPICS } from "../../core/events/topics.ts";
 import { consumeCeiling } from "../consume-ceiling.ts";
-import { percentile } from "../measure.ts";
+import { parsedOrExit, percentile } from "../measure.ts";
 
-const { values } = parseArgs({
-  options: {
-    days: { type: "string", default: "1" },
-    "per-day": { type: "string", default: "100000" },
-    users: { type: "string", default: "1000000" },
-    products: { type: "string", default: "250000" },
-    workers: { type: "string", default: "1" },
-    "batch-size": { type: "string", default: "20000" },
-    rate: { type: "string" },
-    seconds: { type: "string", default: "30" },
-    keep: { type: "boolean", default: false },
-    /**
-     * V8's young generation per semi-space, MB, as docker-compose.yml sets it (NODE_OPTIONS);
-     * 0 leaves Node's default (16).
-     */
-    "semi-space-mb": { type: "string", default: "64" },
-    /** Writes each worker's CPU profile (.cpuprofile) into this directory. */
-    profile: { type: "string" },
-  },
-});
+const { values } = parsedOrExit(() =>
+  parseArgs({
+    options: {
+      days: { type: "string", default: "1" },
+      "per-day": { type: "string", default: "100000" },
+      users: { type: "string", default: "1000000" },
+      products: { type: "string", default: "250000" },
+      workers: { type: "string", default: "1" },
+      "batch-size": { type: "string", default: "20000" },
+      rate: { type: "string" },
+      seconds: { type: "string", default: "30" },
+      keep: { type: "boolean", default: false },
+      /**
+       * V8's young generation per semi-space, MB, as docker-compose.yml sets it (NODE_OPTIONS);
+       * 0 leaves Node's default (16).
+       */
+      "semi-space-mb": { type: "string", default: "64" },
+      /** Writes each worker's CPU profile (.cpuprofile) into this directory. */
+      profile: { type: "string" },
+    },
+  }),
+);
+if (!/^\d+$/.test(values["semi-space-mb"])) {
+  console.error(
+    `--semi-space-mb: expected a whole number of MB (0 for Node's default), got "${values["semi-space-mb"]}"`,
+  );
+  process.exit(2);
+}
 const servers = localServers();
 const logger = createLogger({ level: "warn" });
 const brokers = servers.kafkaBrokers;
