@@ -2,7 +2,9 @@
 -- copy by Kafka position. That removes both an event produced twice and a record stored twice
 -- at one Kafka position (same record, same id). Created for every event table from this one
 -- text (bronze-views.ts); the silver models read it.
-WITH bronze AS (
+-- NOT MATERIALIZED: DuckDB would otherwise copy every column of every row once for the three
+-- readers below; reading the Parquet again is cheaper (views: 6.6-8.0 -> 4.2-4.4 s).
+WITH bronze AS NOT MATERIALIZED (
   SELECT * FROM bronze_{table} WHERE dt <= getvariable('snapshot_date')
 ),
 -- Only the rows of a repeated id need ordering: one hash pass finds them, and the rest pass as
